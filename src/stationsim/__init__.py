@@ -1,0 +1,33 @@
+"""stationsim: agent-based simulation of space-station partnerships.
+
+The Python API the CLI is thin over::
+
+    import stationsim
+    scn = stationsim.load_scenario("scenarios/baseline.toml")
+    res = stationsim.run(scn, seed=1, replications=20)
+    res.runs, res.steps, res.membership   # pandas DataFrames
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from stationsim.batch import Results, run, run_one, run_seed
+from stationsim.model import StationModel
+from stationsim.scenario import Scenario, ScenarioError, load_scenario, with_overrides
+
+try:
+    __version__ = version("stationsim")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0.0.0+unknown"
+
+__all__ = [
+    "Results",
+    "Scenario",
+    "ScenarioError",
+    "StationModel",
+    "__version__",
+    "load_scenario",
+    "run",
+    "run_one",
+    "run_seed",
+    "with_overrides",
+]

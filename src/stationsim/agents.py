@@ -1,0 +1,207 @@
+"""State agents and the arrays that hold their attributes.
+
+Every state is a Mesa :class:`~mesa.Agent` (:class:`State`), so the usual Mesa
+tools (``model.agents``, ``AgentSet.select`` ...) work.  Its attributes live in
+columns of :class:`StateTable` owned by the model; the agent's attributes are
+views of those columns, so the model's phases compute on all states at once
+(MODEL.md, *Entities*).
+
+Attributes (MODEL.md): ``capability``, ``reciprocity`` (Cheng: reciprocity
+lacking destroys trust), ``transparency`` (Wu: transparency builds
+confidence), ``military_fusion`` (essay 002, Cheng: dual use), ``alignment``
+(-1 U.S.-aligned .. +1 China-aligned, or a vector), ``region``,
+``continent``, ``developing``, ``blocs`` and ``assets``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+import numpy.typing as npt
+
+from stationsim.scenario import Dist, GenerateSpec, Scenario
+
+if TYPE_CHECKING:
+    from stationsim.model import StationModel
+
+FloatArray = npt.NDArray[np.float64]
+
+#: The unit-interval attributes, held as float columns.
+UNIT_ATTRIBUTES = ("capability", "reciprocity", "transparency", "military_fusion")
+
+
+@dataclass
+class StateTable:
+    """Columns of state attributes, one row per state (index = agent's ``index``)."""
+
+    iso3: list[str]
+    name: list[str]
+    capability: FloatArray
+    reciprocity: FloatArray
+    transparency: FloatArray
+    military_fusion: FloatArray
+    alignment: FloatArray  # (n, d)
+    developing: npt.NDArray[np.bool_]
+    region: list[str]
+    continent: list[str]
+    blocs: list[list[str]]
+    asset_names: list[str]
+    assets: FloatArray  # (n, k)
+
+    @property
+    def n(self) -> int:
+        """Number of states."""
+        return len(self.iso3)
+
+    @classmethod
+    def build(cls, scn: Scenario, rng: np.random.Generator) -> StateTable:
+        """Listed states first, then generated groups drawn from ``rng``."""
+        rows: list[dict[str, object]] = [s.model_dump() for s in scn.states]
+        for gen in scn.generate:
+            rows.extend(_generate(gen, rng))
+        asset_names = sorted({"money"} | {a for r in rows for a in r["assets"]})  # type: ignore[attr-defined]
+        dims = max((len(r["alignment"]) if isinstance(r["alignment"], list) else 1)
+                   for r in rows)
+
+        def col(key: str) -> FloatArray:
+            return np.array([float(r[key]) for r in rows], dtype=np.float64)  # type: ignore[arg-type]
+
+        align = np.array([r["alignment"] if isinstance(r["alignment"], list)
+                          else [r["alignment"]] * dims for r in rows], dtype=np.float64)
+        assets = np.array([[float(r["assets"].get(a, 0.0)) for a in asset_names]  # type: ignore[attr-defined]
+                           for r in rows], dtype=np.float64).reshape(len(rows), len(asset_names))
+        return cls(
+            iso3=[str(r["iso3"]) for r in rows],
+            name=[str(r["name"] or r["iso3"]) for r in rows],
+            capability=col("capability"),
+            reciprocity=col("reciprocity"),
+            transparency=col("transparency"),
+            military_fusion=col("military_fusion"),
+            alignment=align,
+            developing=np.array([bool(r["developing"]) for r in rows], dtype=bool),
+            region=[str(r["region"]) for r in rows],
+            continent=[str(r["continent"]) for r in rows],
+            blocs=[list(r["blocs"]) for r in rows],  # type: ignore[call-overload]
+            asset_names=asset_names,
+            assets=assets,
+        )
+
+
+def draw(spec: Dist | float, rng: np.random.Generator, size: int) -> FloatArray:
+    """Draw ``size`` values from a scenario distribution (a bare number is a constant)."""
+    if not isinstance(spec, Dist):
+        return np.full(size, float(spec))
+    if spec.dist == "constant":
+        return np.full(size, spec.value)
+    if spec.dist == "uniform":
+        return rng.uniform(spec.low, spec.high, size)
+    if spec.dist == "beta":
+        return spec.low + (spec.high - spec.low) * rng.beta(spec.a, spec.b, size)
+    return np.clip(rng.normal(spec.mean, spec.sd, size), spec.low, spec.high)
+
+
+def _generate(gen: GenerateSpec, rng: np.random.Generator) -> list[dict[str, object]]:
+    """Draw a group of states; attributes are clipped to their allowed ranges."""
+    k = gen.count
+    cols = {a: np.clip(draw(getattr(gen, a), rng, k), 0.0, 1.0) for a in UNIT_ATTRIBUTES}
+    align = np.clip(draw(gen.alignment, rng, k), -1.0, 1.0)
+    developing = rng.random(k) < gen.developing
+    assets = {a: np.maximum(draw(d, rng, k), 0.0) for a, d in sorted(gen.assets.items())}
+    return [
+        {
+            "iso3": f"{gen.prefix}{j + 1:04d}",
+            "name": f"{gen.prefix}{j + 1:04d}",
+            **{a: float(cols[a][j]) for a in UNIT_ATTRIBUTES},
+            "alignment": float(align[j]),
+            "region": gen.region,
+            "continent": gen.continent,
+            "developing": bool(developing[j]),
+            "blocs": list(gen.blocs),
+            "assets": {a: float(v[j]) for a, v in assets.items()},
+        }
+        for j in range(k)
+    ]
+
+
+def _column(name: str) -> property:
+    def fget(self: State) -> float:
+        return float(getattr(self.model.states, name)[self.index])
+
+    def fset(self: State, value: float) -> None:
+        getattr(self.model.states, name)[self.index] = value
+
+    return property(fget, fset, doc=f"The state's {name} (a view of the model's column).")
+
+
+class State(mesa.Agent):  # type: ignore[misc]
+    """A state: a Mesa agent whose attributes are views of the model's columns.
+
+    Parameters
+    ----------
+    model : StationModel
+        The model that owns the columns.
+    index : int
+        Row of this state in ``model.states``.
+    """
+
+    model: StationModel
+    capability = _column("capability")
+    reciprocity = _column("reciprocity")
+    transparency = _column("transparency")
+    military_fusion = _column("military_fusion")
+
+    def __init__(self, model: StationModel, index: int) -> None:
+        super().__init__(model)
+        self.index = index
+        self.iso3 = model.states.iso3[index]
+
+    @property
+    def alignment(self) -> float | list[float]:
+        """Alignment: a scalar, or a list for vector alignment."""
+        a = self.model.states.alignment[self.index]
+        return float(a[0]) if a.size == 1 else [float(x) for x in a]
+
+    @property
+    def developing(self) -> bool:
+        """Whether the state is a developing country."""
+        return bool(self.model.states.developing[self.index])
+
+    @property
+    def region(self) -> str:
+        """UN M49 sub-region (or a scenario's label)."""
+        return self.model.states.region[self.index]
+
+    @property
+    def blocs(self) -> list[str]:
+        """Bloc memberships (ESA, APSCO, NATO ...)."""
+        return self.model.states.blocs[self.index]
+
+    @property
+    def assets(self) -> dict[str, float]:
+        """What the state can offer besides hardware, by asset name."""
+        t = self.model.states
+        return {a: float(t.assets[self.index, k]) for k, a in enumerate(t.asset_names)}
+
+    @property
+    def bans(self) -> list[tuple[str, int, float]]:
+        """Active or scheduled bans involving this state: (other iso3, start year, end year)."""
+        out = []
+        for a, b, start, end in self.model.bans:
+            if self.index in (a, b):
+                other = b if a == self.index else a
+                out.append((self.model.states.iso3[other], int(start), float(end)))
+        return out
+
+    def trust_in(self, other: State) -> float:
+        """This state's trust in ``other``."""
+        return float(self.model.trust.get(np.array([self.index]), np.array([other.index]))[0])
+
+    def memberships(self) -> list[str]:
+        """Names of the stations this state is currently a guest member of."""
+        return [s.name for s in self.model.stations if s.member[self.index]]
+
+    def step(self) -> None:
+        """States act through the model's vectorised phases; nothing per agent."""

@@ -1,0 +1,557 @@
+"""The stationsim model: states negotiating membership of space stations.
+
+One step is one year (MODEL.md, *One step*):
+
+1. events -- the scenario's timeline; stations open and close;
+2. evaluate -- every state not in a station weighs each open station,
+   ``U = benefit - cost - political_cost``, and applies to the best with U > 0;
+3. negotiate -- each station's rule (hub_and_spoke, quid_pro_quo) decides;
+4. deliver and learn -- deliveries drawn with probability = reciprocity,
+   trust learned from what was seen;
+5. exit -- low utility, ended contracts, expulsion, bans, closure;
+6. collect -- the step's figures.
+
+Every phase works on arrays over all states.  All randomness comes from the
+model's generator ``self.rng`` (Mesa's), so a run is fixed by its scenario and
+seed.  The functional forms and their sources are in ``docs/model.md``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from typing import Any
+
+import mesa
+import numpy as np
+import numpy.typing as npt
+
+from stationsim.agents import State, StateTable
+from stationsim.rules.base import Terms
+from stationsim.scenario import EventSpec, Scenario
+from stationsim.stations import Station, StepCounts
+from stationsim.trust import Trust
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+#: Columns of the per-step table, in order (see README, *Outputs*).
+STEP_COLUMNS = (
+    "step", "year", "station", "open", "members", "pooled_capability", "host_cost_share",
+    "mean_member_trust", "applications", "admissions", "refusals", "defaults",
+    "host_defaults", "exits", "capacity_used", "host_utility", "guest_utility",
+)
+
+
+class StationModel(mesa.Model):  # type: ignore[misc]
+    """States (Mesa agents) forming station partnerships under a scenario.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        A validated scenario (:func:`stationsim.load_scenario`).
+    rng : int or None
+        Seed of the model's generator (Mesa's ``rng``); the run is fixed by it.
+    steps : int or None
+        Steps to run (default: the scenario's).
+    log_events : bool
+        Keep a table of the last step's applications, admissions, refusals
+        and exits with reasons (:attr:`last_log`); used by the explorer.
+
+    Attributes
+    ----------
+    states : StateTable
+        Attribute columns of all states.
+    trust : Trust
+        Trust between states.
+    stations : list of Station
+        The stations, in scenario order.
+    p : dict
+        Current parameter values (``set_parameter`` events change them).
+    """
+
+    def __init__(self, scenario: Scenario, rng: int | None = None, steps: int | None = None,
+                 log_events: bool = False) -> None:
+        super().__init__(rng=rng)
+        self.spec = scenario
+        self.p: dict[str, Any] = scenario.params()
+        self.start_year = scenario.start_year
+        self.n_steps = steps if steps is not None else scenario.steps
+        self.t = 0
+        self.exclusive = scenario.exclusive
+        self.log_events = log_events
+        self.last_log: list[tuple[str, str, str, str]] = []
+
+        self.states = StateTable.build(scenario, self.rng)
+        st = self.states
+        self.n = st.n
+        self.index = {iso: i for i, iso in enumerate(st.iso3)}
+        self.capability = st.capability
+        self.reciprocity = st.reciprocity
+        self.transparency = st.transparency
+        self.military_fusion = st.military_fusion
+        self.developing = st.developing
+        scope = st.continent if self.p["regional_scope"] == "continent" else st.region
+        _, self.place = np.unique(np.array(scope, dtype=object).astype(str), return_inverse=True)
+
+        self.trust = Trust(st.alignment, self.p)
+        for tr in scenario.trust:
+            i, j = self.index[tr.source], self.index[tr.target]
+            self.trust.override(i, j, tr.value)
+            if tr.symmetric:
+                self.trust.override(j, i, tr.value)
+
+        self.stations = [Station.from_spec(s, self.index, st.asset_names) for s in scenario.stations]
+        self.station_by_name = {s.name: s for s in self.stations}
+        #: bans as [state, target, start_year, end_year) in state indices
+        self.bans: list[list[float]] = []
+        self.events: dict[int, list[EventSpec]] = defaultdict(list)
+        for ev in scenario.events:
+            self.events[ev.year].append(ev)
+
+        for i in range(self.n):
+            State(self, i)
+
+        self.step_records: dict[str, list[Any]] = {c: [] for c in STEP_COLUMNS}
+        self._open_and_close()  # stations open at the start take their founders
+        self.running = True
+
+    # ------------------------------------------------------------------ helpers
+
+    @property
+    def year(self) -> int:
+        """Calendar year of the current step."""
+        return self.start_year + self.t
+
+    def asset(self, name: str) -> FloatArray:
+        """Column of asset ``name`` (zeros if no state has it)."""
+        st = self.states
+        if name in st.asset_names:
+            return st.assets[:, st.asset_names.index(name)]
+        return np.zeros(self.n)
+
+    def dual_use(self, idx: IntArray | int) -> FloatArray:
+        """Dual-use risk ``military_fusion * (1 - transparency)`` (Cheng; essay 002)."""
+        return self.military_fusion[idx] * (1.0 - self.transparency[idx])
+
+    def regional(self, idx: IntArray, host: int) -> BoolArray:
+        """Whether states ``idx`` share the host's continent or UN sub-region (``regional_scope``)."""
+        return np.asarray(self.place[idx] == self.place[host])
+
+    def political_cost(self, idx: IntArray, host: int) -> FloatArray:
+        """Political cost to ``idx`` of partnering with ``host``.
+
+        ``(w_alignment * distance + w_dual_use * dual_use(host)) * (1 - trust_relief * trust)``:
+        alignment distance (essay 002: compatibility with the leader's policies),
+        the host's dual-use risk (Cheng; essay 002), reduced by trust (Wu).
+        """
+        p = self.p
+        h = np.full(idx.size, host, dtype=np.int64)
+        raw = p["w_alignment"] * self.trust.distance(idx, h) + p["w_dual_use"] * self.dual_use(host)
+        return np.asarray(raw * (1.0 - p["trust_relief"] * self.trust.get(idx, h)))
+
+    def lifetime_factor(self, station: Station) -> float:
+        """Share of full benefit an entrant expects: ``min(1, remaining / lifetime_horizon)``.
+
+        Cheng: late entry to an ageing station is worthless ("turn out the
+        lights").  Only entrants apply it; sitting members have sunk their
+        integration effort (docs/model.md, *lifetime*).
+        """
+        remaining = max(0, station.close_at - self.year)
+        return min(1.0, remaining / float(self.p["lifetime_horizon"]))
+
+    def gross_benefit(self, station: Station, idx: IntArray, rights: FloatArray) -> FloatArray:
+        """Benefit per step of membership before costs (MODEL.md step 2).
+
+        Access to the pooled capability (scaled by utilisation ``rights``,
+        Foley: rights commensurate with contributions), prestige larger for
+        low-capability states (Foley: public-relations value), and learning
+        larger for a larger capability gap (Cheng).
+        """
+        p = self.p
+        parts = station.participants
+        pooled = float(self.capability[parts].sum())
+        access = pooled / (pooled + p["access_half"])
+        top = float(self.capability[parts].max())
+        cap = self.capability[idx]
+        return np.asarray(p["w_access"] * access * rights + p["w_prestige"] * (1.0 - cap)
+                          + p["w_learning"] * np.maximum(0.0, top - cap))
+
+    def guest_utility(self, station: Station, idx: IntArray, terms: Terms,
+                      entrant: bool) -> FloatArray:
+        """Per-step utility of membership on ``terms``: benefit - felt cost - political cost.
+
+        A payment costs ``due / ability`` (MODEL.md, units): a poor state feels
+        the same price more.
+        """
+        benefit = self.gross_benefit(station, idx, terms.rights)
+        if entrant:
+            benefit = benefit * self.lifetime_factor(station)
+        felt = terms.due / station.rule.ability(self, station, idx)
+        return np.asarray(benefit - felt - self.political_cost(idx, station.host))
+
+    def host_value(self, station: Station, idx: IntArray) -> FloatArray:
+        """What the host gains from guests ``idx`` besides payment, per step.
+
+        Soft power of developing and regional guests (Foley), strategic value
+        of capability (Foley; essay 002), minus dual-use leakage to guests it
+        does not trust, larger with the capability gap (Cheng), minus the
+        cost of a slot.
+        """
+        p = self.p
+        h = station.host
+        hh = np.full(idx.size, h, dtype=np.int64)
+        cap = self.capability[idx]
+        soft = p["w_soft_power"] * self.developing[idx] + p["w_regional"] * self.regional(idx, h)
+        strategic = p["w_strategic"] * cap
+        gap = np.maximum(0.0, self.capability[h] - cap)
+        leak = p["w_leakage"] * (1.0 - self.trust.get(hh, idx)) * self.dual_use(idx) * (1.0 + gap)
+        slot = p["slot_cost_share"] * station.operating_cost
+        return np.asarray(soft + strategic - leak - slot)
+
+    def host_gain(self, station: Station, idx: IntArray, pay: FloatArray) -> FloatArray:
+        """Host's expected utility gain per step from admitting ``idx`` paying ``pay``.
+
+        Payment is weighted by the host's trust in the guest (its estimate of
+        delivery).  A host admits only when this is positive (MODEL.md: hosts
+        are deciders).
+        """
+        hh = np.full(idx.size, station.host, dtype=np.int64)
+        return np.asarray(self.trust.get(hh, idx) * pay + self.host_value(station, idx))
+
+    def trust_screen(self, station: Station, threshold: float) -> float:
+        """Trust the host requires, lowered under the UN channel (seed 004)."""
+        if station.channel == "un":
+            return max(0.0, threshold - float(self.p["un_trust_relief"]))
+        return threshold
+
+    def banned_with(self, idx: IntArray) -> BoolArray:
+        """Mask over all states: banned (in force this year) with any state in ``idx``."""
+        out = np.zeros(self.n, dtype=bool)
+        members = set(np.asarray(idx).tolist())
+        for a, b, start, end in self.bans:
+            if start <= self.year < end:
+                if a in members:
+                    out[int(b)] = True
+                if b in members:
+                    out[int(a)] = True
+        return out
+
+    def guest_elsewhere(self, station: Station) -> BoolArray:
+        """Mask of states that are guest members of a station other than ``station``."""
+        out = np.zeros(self.n, dtype=bool)
+        for s in self.stations:
+            if s is not station:
+                out |= s.member
+        return out
+
+    def _log(self, station: Station, idx: IntArray, action: str, reasons: list[str] | str) -> None:
+        if not self.log_events:
+            return
+        rs = [reasons] * int(idx.size) if isinstance(reasons, str) else reasons
+        for i, r in zip(idx.tolist(), rs, strict=True):
+            self.last_log.append((station.name, self.states.iso3[i], action, r))
+
+    # ------------------------------------------------------------------ step
+
+    def step(self) -> None:
+        """Advance one year through the six phases."""
+        self.last_log = []
+        for s in self.stations:
+            s.now = StepCounts()
+        self._events()
+        choice = self._evaluate()
+        self._negotiate(choice)
+        self._deliver_and_learn()
+        self._exit()
+        self._collect()
+        self.t += 1
+        if self.t >= self.n_steps:
+            self.running = False
+
+    def run(self) -> None:
+        """Run the remaining steps."""
+        while self.running:
+            self.step()
+
+    # phase 1 ---------------------------------------------------------------
+
+    def _events(self) -> None:
+        """Apply this year's timeline events, enforce bans, open and close stations."""
+        for ev in self.events.get(self.year, []):
+            self._apply_event(ev)
+        self._open_and_close()
+        self._enforce_bans()
+
+    def _apply_event(self, ev: EventSpec) -> None:
+        y = self.year
+        i = self.index.get(ev.state, -1) if ev.state else -1
+        s = self.station_by_name.get(ev.station or "")
+        if ev.type == "ban":
+            j = self.index[ev.target]  # type: ignore[index]
+            self.bans.append([i, j, y, ev.until if ev.until is not None else math.inf])
+        elif ev.type == "lift_ban":
+            j = self.index[ev.target]  # type: ignore[index]
+            for ban in self.bans:
+                if {ban[0], ban[1]} == {i, j} and ban[2] <= y < ban[3]:
+                    ban[3] = y
+        elif ev.type == "open" and s is not None:
+            s.open_from = y
+            s.close_at = max(s.close_at, y + 1)
+        elif ev.type == "close" and s is not None:
+            s.close_at = y
+        elif ev.type == "set":
+            attr = ev.attribute
+            if attr == "alignment":
+                self.states.alignment[i, :] = float(ev.value)  # type: ignore[arg-type]
+            elif attr == "developing":
+                self.developing[i] = bool(ev.value)
+            else:
+                getattr(self.states, attr)[i] = float(ev.value)  # type: ignore[arg-type]
+        elif ev.type == "set_station" and s is not None:
+            if ev.attribute == "rule":
+                s.set_rule(str(ev.value))
+            else:
+                setattr(s, str(ev.attribute), ev.value)
+        elif ev.type == "leave" and s is not None:
+            s.remove(np.array([i]), self.t, "event", int(self.p["reapply_cooldown"]))
+            self._log(s, np.array([i]), "exit", "event")
+        elif ev.type == "join" and s is not None:
+            self._force_join(s, np.array([i], dtype=np.int64))
+        elif ev.type == "set_parameter":
+            self.p[str(ev.attribute)] = ev.value
+
+    def _force_join(self, s: Station, idx: IntArray) -> None:
+        """Admit ``idx`` outside negotiation (founders, ``join`` events), within capacity.
+
+        States banned with a participant, already members, or (exclusive
+        membership) guests elsewhere are skipped and logged.
+        """
+        ok = ~s.member[idx] & (idx != s.host) & ~self.banned_with(s.participants)[idx]
+        if self.exclusive:
+            ok &= ~self.guest_elsewhere(s)[idx]
+        idx_ok = idx[ok]
+        self._log(s, idx[~ok], "refused", "ineligible")
+        room = s.free_slots
+        if idx_ok.size > room:
+            self._log(s, idx_ok[room:], "refused", "capacity")
+            idx_ok = idx_ok[:room]
+        if idx_ok.size:
+            s.admit(s.rule.terms(self, s, idx_ok), self.t)
+            self._log(s, idx_ok, "admitted", "forced")
+            if self.t > 0 or not s.founder[idx_ok].all():
+                self._note_guest(s, idx_ok)
+
+    def _note_guest(self, s: Station, idx: IntArray) -> None:
+        if s.first_guest_year is None and (~s.founder[idx]).any():
+            s.first_guest_year = self.year
+
+    def _open_and_close(self) -> None:
+        for s in self.stations:
+            if s.is_open(self.year) and not s.opened:
+                s.opened = True
+                self._force_join(s, s.founders)
+            elif s.opened and not s.closed and not s.is_open(self.year):
+                s.closed = True
+                self._log(s, s.members, "exit", "closed")
+                s.remove(s.members, self.t, "closed", int(self.p["reapply_cooldown"]))
+
+    def _enforce_bans(self) -> None:
+        """A newly banned member leaves: the non-host party, or the ban's target."""
+        for a, b, start, end in self.bans:
+            if not start <= self.year < end:
+                continue
+            ia, ib = int(a), int(b)
+            for s in self.stations:
+                inside = {ia: ia == s.host or bool(s.member[ia]),
+                          ib: ib == s.host or bool(s.member[ib])}
+                if inside[ia] and inside[ib]:
+                    leaver = ia if ib == s.host else ib
+                    s.remove(np.array([leaver]), self.t, "ban", int(self.p["reapply_cooldown"]))
+                    self._log(s, np.array([leaver]), "exit", "ban")
+
+    # phase 2 ---------------------------------------------------------------
+
+    def _evaluate(self) -> dict[int, IntArray]:
+        """Each state outside a station picks the open station(s) with the best U > 0.
+
+        Under the bilateral channel a state sees a station's offer only with
+        probability equal to its trust in the host; under the UN channel
+        every state sees it (seed 004).
+        """
+        n_st = len(self.stations)
+        util = np.full((n_st, self.n), -np.inf)
+        for k, s in enumerate(self.stations):
+            if not s.is_open(self.year):
+                continue
+            host = s.host
+            cand = ~s.member & (s.cooldown_until <= self.t)
+            cand[host] = False
+            cand &= ~self.banned_with(s.participants)
+            if self.exclusive:
+                cand &= ~self.guest_elsewhere(s)
+            if s.channel == "bilateral":
+                seen = self.rng.random(self.n)
+                cand &= seen < self.trust.get(np.arange(self.n), np.full(self.n, host))
+            idx = np.flatnonzero(cand)
+            if idx.size:
+                util[k, idx] = self.guest_utility(s, idx, s.rule.quote(self, s, idx), entrant=True)
+        choice: dict[int, IntArray] = {}
+        if self.exclusive:
+            best = np.argmax(util, axis=0)
+            ok = util[best, np.arange(self.n)] > 0
+            for k in range(n_st):
+                choice[k] = np.flatnonzero(ok & (best == k)).astype(np.int64)
+        else:
+            for k in range(n_st):
+                choice[k] = np.flatnonzero(util[k] > 0).astype(np.int64)
+        return choice
+
+    # phase 3 ---------------------------------------------------------------
+
+    def _negotiate(self, choice: dict[int, IntArray]) -> None:
+        """Each station's rule decides on its applicants."""
+        cooldown = int(self.p["reapply_cooldown"])
+        for k, s in enumerate(self.stations):
+            apps = choice.get(k, np.empty(0, dtype=np.int64))
+            if apps.size == 0:
+                continue
+            if self.exclusive:  # a state admitted elsewhere this step no longer applies
+                apps = apps[~self.guest_elsewhere(s)[apps]]
+            s.now.applications += int(apps.size)
+            self._log(s, apps, "applied", "")
+            dec = s.rule.negotiate(self, s, apps)
+            s.admit(dec.admitted, self.t)
+            self._note_guest(s, dec.admitted.idx)
+            s.cooldown_until[dec.refused] = self.t + 1 + cooldown
+            s.now.admissions += int(dec.admitted.idx.size)
+            s.now.refusals += int(dec.refused.size)
+            self._log(s, dec.admitted.idx, "admitted", "")
+            self._log(s, dec.refused, "refused", dec.reasons)
+
+    # phase 4 ---------------------------------------------------------------
+
+    def _deliver_and_learn(self) -> None:
+        """Deliveries are drawn; every participant updates trust in every other.
+
+        A state delivers with probability ``reciprocity * (1 - tft_weight *
+        reciprocity * (1 - share its counterparts delivered last step))``:
+        reciprocity is both the propensity to deliver and the weight given to
+        returning others' behaviour (Cheng).  The observer's expectation is
+        its current trust (a delta rule), so trust tracks the delivery rate:
+        ``trust += rate * (delivered - trust) - default_penalty * (not
+        delivered)``, with ``rate = learn_rate * (floor + (1 - floor) *
+        transparency of the observed)`` (Wu).  Under the UN channel a default
+        also lowers the defaulter's reputation with every state (seed 004).
+        """
+        p = self.p
+        tft = float(p["tft_weight"])
+        for s in self.stations:
+            if not s.is_open(self.year):
+                continue
+            m = s.members
+            h = s.host
+            if m.size == 0:
+                continue
+            r_h = self.reciprocity[h]
+            r_m = self.reciprocity[m]
+            p_h = r_h * (1.0 - tft * r_h * (1.0 - float(s.delivered_last[m].mean())))
+            p_m = r_m * (1.0 - tft * r_m * (1.0 - s.host_delivered_last))
+            u = self.rng.random(1 + m.size)
+            d_h = bool(u[0] < p_h)
+            d_m = u[1:] < p_m
+            # learning: all ordered pairs of distinct participants
+            parts = np.concatenate(([h], m)).astype(np.int64)
+            delivered = np.concatenate(([d_h], d_m)).astype(np.float64)
+            k = parts.size
+            oi, ji = np.meshgrid(np.arange(k), np.arange(k), indexing="ij")
+            off = oi != ji
+            o, j = parts[oi[off]], parts[ji[off]]
+            dj = delivered[ji[off]]
+            cur = self.trust.get(o, j)
+            rate = p["learn_rate"] * (p["transparency_floor"]
+                                      + (1.0 - p["transparency_floor"]) * self.transparency[j])
+            self.trust.set(o, j, cur + rate * (dj - cur) - p["default_penalty"] * (1.0 - dj))
+            if s.channel == "un":
+                defaulted = parts[delivered == 0.0]
+                self.trust.reputation[defaulted] -= p["un_reputation"] * p["default_penalty"]
+            # realised utilities
+            terms = Terms(m, s.due[m], s.rights[m], s.contract_end[m])
+            felt = d_m * s.due[m] / s.rule.ability(self, s, m)
+            u_m = (self.gross_benefit(s, m, terms.rights) * float(d_h) - felt
+                   - self.political_cost(m, h))
+            u_h = float((d_m * s.due[m]).sum() + self.host_value(s, m).sum())
+            s.cum_utility[m] += u_m
+            s.host_cum_utility += u_h
+            s.now.host_utility = u_h
+            s.now.guest_utility = float(u_m.sum())
+            s.low_streak[m] = np.where(u_m < p["exit_threshold"], s.low_streak[m] + 1, 0)
+            s.default_streak[m] = np.where(d_m, 0, s.default_streak[m] + 1)
+            s.defaults_total[m] += ~d_m
+            s.delivered_last[m] = d_m
+            s.host_delivered_last = float(d_h)
+            s.now.defaults += int((~d_m).sum())
+            s.now.host_defaults = int(not d_h)
+        self.trust.drift(float(p["trust_drift"]))
+
+    # phase 5 ---------------------------------------------------------------
+
+    def _exit(self) -> None:
+        """Expulsions, ended contracts and low-utility exits (founders per ``founders_may_leave``)."""
+        p = self.p
+        cooldown = int(p["reapply_cooldown"])
+        for s in self.stations:
+            m = s.members
+            if m.size == 0 or not s.is_open(self.year):
+                continue
+            guests = m[~s.founder[m]]
+            expel = np.zeros(guests.size, dtype=bool)
+            if p["expel_defaults"] > 0:
+                expel |= s.default_streak[guests] >= p["expel_defaults"]
+            hh = np.full(guests.size, s.host, dtype=np.int64)
+            expel |= self.trust.get(hh, guests) < p["expel_trust"]
+            s.remove(guests[expel], self.t, "expelled", cooldown)
+            self._log(s, guests[expel], "exit", "expelled")
+            ended, renewed = s.rule.review(self, s)
+            s.renew(renewed)
+            if not p["founders_may_leave"]:  # founders' agreements run on (ISS IGA)
+                bound = ended[s.founder[ended]]
+                s.contract_end[bound] = self.t + int(p["contract_steps"])
+                ended = ended[~s.founder[ended]]
+            s.remove(ended, self.t, "contract_end", cooldown)
+            self._log(s, ended, "exit", "contract_end")
+            m = s.members
+            may = m if p["founders_may_leave"] else m[~s.founder[m]]
+            low = may[s.low_streak[may] >= p["patience"]]
+            s.remove(low, self.t, "utility", cooldown)
+            self._log(s, low, "exit", "utility")
+
+    # phase 6 ---------------------------------------------------------------
+
+    def _collect(self) -> None:
+        rec = self.step_records
+        for s in self.stations:
+            m = s.members
+            parts = s.participants
+            is_open = s.is_open(self.year)
+            now = s.now
+            s.years_member[m] += 1
+            row = (
+                self.t, self.year, s.name, is_open, int(m.size),
+                float(self.capability[parts].sum()) if is_open else 0.0,
+                s.host_share(),
+                self.trust.mean_among(parts) if m.size else 0.0,
+                now.applications, now.admissions, now.refusals, now.defaults,
+                now.host_defaults, now.exits,
+                m.size / s.capacity if s.capacity else 0.0,
+                now.host_utility, now.guest_utility,
+            )
+            for col, val in zip(STEP_COLUMNS, row, strict=True):
+                rec[col].append(val)
+            tot = s.totals
+            tot.applications += now.applications
+            tot.admissions += now.admissions
+            tot.refusals += now.refusals
+            tot.defaults += now.defaults
+            tot.exits += now.exits

@@ -1,0 +1,117 @@
+"""Results folders: atomic writes of the tables and the manifest, and loading.
+
+A results folder holds ``runs.parquet``, ``steps.parquet``,
+``membership.parquet`` and ``manifest.json``.  Every file is written to a
+temporary name in the same folder and renamed into place, so a reader never
+sees a half-written file; the manifest is written last and marks the folder
+complete.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import tempfile
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from stationsim.batch import Results
+from stationsim.scenario import Scenario
+
+TABLES = ("runs", "steps", "membership")
+
+
+def now_iso() -> str:
+    """Current UTC time, ISO 8601."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it to ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_table(df: pd.DataFrame, path: Path) -> None:
+    """Write a DataFrame as Parquet, atomically."""
+    atomic_write(path, lambda tmp: df.to_parquet(tmp, index=False))
+
+
+def write_json(obj: Any, path: Path) -> None:
+    """Write JSON, atomically."""
+    def _w(tmp: Path) -> None:
+        tmp.write_text(json.dumps(obj, indent=2, default=str) + "\n", encoding="utf-8")
+    atomic_write(path, _w)
+
+
+def environment() -> dict[str, str]:
+    """Versions of the package and its main dependencies."""
+    import mesa
+    import numpy
+
+    from stationsim import __version__
+
+    return {"stationsim": __version__, "python": platform.python_version(),
+            "mesa": mesa.__version__, "numpy": numpy.__version__, "pandas": pd.__version__}
+
+
+def scenario_manifest(scn: Scenario) -> dict[str, Any]:
+    """What the manifest records of a scenario: name, source, text and hash."""
+    return {"name": scn.name, "source": scn.source, "sha256": scn.text_hash,
+            "text": scn.text or scn.model_dump_json(indent=2)}
+
+
+def write_results(res: Results, out: Path, scn: Scenario, started: str,
+                  extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Write the three tables and ``manifest.json`` into ``out``; return the manifest."""
+    out.mkdir(parents=True, exist_ok=True)
+    for name in TABLES:
+        write_table(getattr(res, name), out / f"{name}.parquet")
+    manifest = {
+        "kind": "run",
+        "scenario": scenario_manifest(scn),
+        "environment": environment(),
+        **res.meta,
+        "rows": {name: int(len(getattr(res, name))) for name in TABLES},
+        "started": started,
+        "finished": now_iso(),
+        **(extra or {}),
+    }
+    write_json(manifest, out / "manifest.json")
+    return manifest
+
+
+def load_results(path: str | Path) -> Results:
+    """Load a results folder written by ``stationsim run``.
+
+    Parameters
+    ----------
+    path : str or Path
+        The folder holding ``manifest.json`` and the tables.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the folder has no manifest (it is not a complete results folder).
+    """
+    p = Path(path)
+    man = p / "manifest.json"
+    if not man.is_file():
+        raise FileNotFoundError(f"{p}: no manifest.json; not a complete results folder")
+    meta = json.loads(man.read_text(encoding="utf-8"))
+    tables = {name: pd.read_parquet(p / f"{name}.parquet") for name in TABLES}
+    return Results(meta=meta, **tables)

@@ -1,0 +1,117 @@
+"""Hub-and-spoke: the host alone decides, and keeps the majority share.
+
+Foley (seed 000) recommends hub-and-spoke for the CSS, as the United States
+runs the ISS: the hub keeps the chain of command and the majority share, and a
+spoke's rights are "only yielded to a nation commensurate to their technical
+contributions".  Claims it serves: H1 (CSS members mostly regional,
+developing, non-ISS; no other major power joins) and, as the contrast, H2.
+
+Mechanism, all applicants at once:
+
+* a spoke's due is ``(spoke_min_share + spoke_cost_share * capability) *
+  operating_cost`` per step; its utilisation rights are that due relative to
+  the due of a capability-1 spoke (rights follow contribution);
+* the hub admits an applicant whose strategic value
+  ``w_strategic * capability + w_soft_power * developing + w_regional *
+  regional + hub_alignment_value * (1 - alignment distance)`` reaches
+  ``hub_value_threshold``, whose trust in the hub's eyes reaches
+  ``hub_trust_threshold`` (lower under the UN channel, seed 004), whose
+  admission raises the hub's own utility, while slots remain and the host's
+  share of cost stays at least ``host_share_min``;
+* with ``partner_veto`` (ISS-style; Cheng: consult allies), any member whose
+  trust in the applicant is below ``veto_threshold`` blocks it;
+* applicants are taken in order of the hub's gain (``admission_order``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from stationsim.rules import register
+from stationsim.rules.base import NEVER, Decision, FloatArray, IntArray, Rule, Terms
+
+if TYPE_CHECKING:
+    from stationsim.model import StationModel
+    from stationsim.stations import Station
+
+
+def admission_order(model: StationModel, key: FloatArray) -> IntArray:
+    """Order applicants by ``key`` descending (ties at random), or at random.
+
+    One uniform draw per applicant is always taken from the model's generator,
+    so the stream of draws does not depend on the order chosen.
+    """
+    tie = model.rng.random(key.size)
+    if model.p["admission_order"] == "random":
+        return np.argsort(tie, kind="stable").astype(np.int64)
+    return np.lexsort((tie, -key)).astype(np.int64)
+
+
+@register
+class HubAndSpoke(Rule):
+    """Hub-and-spoke admission (Foley; how the ISS works).  See module docstring."""
+
+    name = "hub_and_spoke"
+
+    def quote(self, model: StationModel, station: Station, idx: IntArray) -> Terms:
+        """A spoke's due grows with the capability it brings; rights follow the due."""
+        p = model.p
+        full = p["spoke_min_share"] + p["spoke_cost_share"]
+        share = p["spoke_min_share"] + p["spoke_cost_share"] * model.capability[idx]
+        due = share * station.operating_cost
+        rights = np.minimum(1.0, share / full) if full > 0 else np.ones(idx.size)
+        return Terms(idx, due, rights, np.full(idx.size, NEVER, dtype=np.int64))
+
+    def strategic_value(self, model: StationModel, station: Station, idx: IntArray) -> FloatArray:
+        """The hub's view of what an applicant brings (capability, soft power, alignment)."""
+        p = model.p
+        h = np.full(idx.size, station.host, dtype=np.int64)
+        return np.asarray(
+            p["w_strategic"] * model.capability[idx]
+            + p["w_soft_power"] * model.developing[idx]
+            + p["w_regional"] * model.regional(idx, station.host)
+            + p["hub_alignment_value"] * (1.0 - model.trust.distance(idx, h))
+        )
+
+    def negotiate(self, model: StationModel, station: Station, applicants: IntArray) -> Decision:
+        """Screen applicants by value, trust, veto and the hub's gain; fill slots in order."""
+        p = model.p
+        apps = applicants
+        terms = self.quote(model, station, apps)
+        hh = np.full(apps.size, station.host, dtype=np.int64)
+        trust = model.trust.get(hh, apps)
+        gain = model.host_gain(station, apps, terms.due)
+        reasons = np.full(apps.size, "", dtype=object)
+        vetoed = np.zeros(apps.size, dtype=bool)
+        members = station.members
+        if station.partner_veto and members.size:
+            t = model.trust.get(np.repeat(members, apps.size), np.tile(apps, members.size))
+            vetoed = (t.reshape(members.size, apps.size) < p["veto_threshold"]).any(axis=0)
+        checks = [
+            ("trust", trust < model.trust_screen(station, float(p["hub_trust_threshold"]))),
+            ("value", self.strategic_value(model, station, apps) < p["hub_value_threshold"]),
+            ("veto", vetoed),
+            ("host_gain", gain <= 0.0),
+        ]
+        for reason, fail in reversed(checks):  # the first failing check names the reason
+            reasons[fail] = reason
+        order = admission_order(model, gain)
+        slots = station.free_slots
+        paid = station.guest_contributions()
+        take = np.zeros(apps.size, dtype=bool)
+        for k in order.tolist():
+            if reasons[k]:
+                continue
+            if slots == 0:
+                reasons[k] = "capacity"
+            elif station.host_share(paid - station.guest_contributions() + terms.due[k]) \
+                    < station.host_share_min:
+                reasons[k] = "host_share"
+            else:
+                take[k] = True
+                slots -= 1
+                paid += float(terms.due[k])
+        adm = Terms(apps[take], terms.due[take], terms.rights[take], terms.contract_end[take])
+        return Decision(adm, apps[~take], [str(r) for r in reasons[~take]])

@@ -1,0 +1,553 @@
+"""Scenario files: TOML data, validated on load.
+
+A scenario names the states (inline, from a CSV file, or drawn from
+distributions), the stations and the rule of each, a timeline of events, the
+model parameters (see :mod:`stationsim.params`), the number of steps and the
+seed.  :func:`load_scenario` validates everything before any run starts; a bad
+file raises :class:`ScenarioError` whose message names the file, the field
+path and what is allowed.  The CLI turns that into exit code 2.
+
+The format is documented with an annotated example in the README.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import hashlib
+import math
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from stationsim.params import PARAMETERS
+from stationsim.rules import RULES
+
+Unit = Annotated[float, Field(ge=0.0, le=1.0)]
+Iso = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]{1,11}$")]
+STATE_ATTRIBUTES = ("capability", "reciprocity", "transparency", "military_fusion")
+EVENT_TYPES = ("ban", "lift_ban", "open", "close", "set", "set_station", "leave", "join",
+               "set_parameter")
+STATION_SETTABLE = ("rule", "channel", "capacity", "operating_cost", "host_share_min",
+                    "partner_veto", "close_at")
+
+
+class ScenarioError(ValueError):
+    """A scenario (or sweep) file is invalid.
+
+    The message names the file, the field path and what is allowed, one
+    problem per line.
+    """
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Dist(_Strict):
+    """A distribution to draw a generated state's attribute from.
+
+    ``uniform`` uses ``low``/``high``; ``beta`` uses ``a``/``b`` (scaled to
+    ``[low, high]``); ``normal`` uses ``mean``/``sd`` clipped to
+    ``[low, high]``; ``constant`` uses ``value``.
+    """
+
+    dist: Literal["uniform", "beta", "normal", "constant"]
+    low: float = 0.0
+    high: float = 1.0
+    a: float = Field(1.0, gt=0)
+    b: float = Field(1.0, gt=0)
+    mean: float = 0.5
+    sd: float = Field(0.1, ge=0)
+    value: float = 0.0
+
+
+class StateSpec(_Strict):
+    """One state, given explicitly."""
+
+    iso3: Iso
+    name: str = ""
+    capability: Unit
+    reciprocity: Unit
+    transparency: Unit
+    military_fusion: Unit
+    alignment: float | list[float] = Field(
+        description="-1 (U.S.-aligned) .. +1 (China-aligned); or a vector of such values")
+    region: str = ""
+    continent: str = ""
+    developing: bool = False
+    blocs: list[str] = Field(default_factory=list)
+    assets: dict[str, Annotated[float, Field(ge=0.0)]] = Field(default_factory=dict)
+
+    @field_validator("alignment")
+    @classmethod
+    def _alignment_range(cls, v: float | list[float]) -> float | list[float]:
+        values = v if isinstance(v, list) else [v]
+        if not values:
+            raise ValueError("alignment vector must not be empty")
+        for x in values:
+            if not (math.isfinite(x) and -1.0 <= x <= 1.0):
+                raise ValueError(f"alignment values must be in [-1, 1], got {x}")
+        return v
+
+
+class GenerateSpec(_Strict):
+    """A group of states drawn from distributions (fresh in every replication)."""
+
+    count: int = Field(ge=1, le=1_000_000)
+    prefix: Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9]{0,5}$")] = "G"
+    region: str = ""
+    continent: str = ""
+    developing: Unit = Field(0.5, description="probability that a drawn state is developing")
+    capability: Dist | float = Dist(dist="beta", a=1.0, b=4.0)
+    reciprocity: Dist | float = Dist(dist="uniform", low=0.5, high=1.0)
+    transparency: Dist | float = Dist(dist="uniform", low=0.2, high=0.8)
+    military_fusion: Dist | float = Dist(dist="uniform", low=0.0, high=0.5)
+    alignment: Dist | float = Dist(dist="uniform", low=-1.0, high=1.0)
+    assets: dict[str, Dist | float] = Field(default_factory=dict)
+    blocs: list[str] = Field(default_factory=list)
+
+
+class TrustOverride(_Strict):
+    """Initial trust of ``source`` in ``target``, replacing the alignment baseline."""
+
+    source: Iso
+    target: Iso
+    value: Unit
+    symmetric: bool = False
+
+
+class StationSpec(_Strict):
+    """A station, its host and the rule that admits its guests."""
+
+    name: Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,19}$")]
+    host: Iso
+    rule: str
+    capacity: int = Field(ge=0, le=1_000_000, description="guest slots; founders count")
+    operating_cost: float = Field(gt=0.0)
+    open_from: int
+    close_at: int
+    founding_members: list[Iso] = Field(default_factory=list)
+    host_share_min: Unit = 0.5
+    partner_veto: bool = False
+    channel: Literal["un", "bilateral"] = "bilateral"
+    asset_values: dict[str, Annotated[float, Field(ge=0.0)]] = Field(
+        default_factory=lambda: {"money": 1.0})
+
+    @field_validator("rule")
+    @classmethod
+    def _known_rule(cls, v: str) -> str:
+        if v not in RULES:
+            raise ValueError(f"unknown rule {v!r}; allowed: {', '.join(sorted(RULES))}")
+        return v
+
+
+class EventSpec(_Strict):
+    """One timeline event, applied at the start of ``year`` (MODEL.md step 1)."""
+
+    year: int
+    type: Literal["ban", "lift_ban", "open", "close", "set", "set_station", "leave", "join",
+                  "set_parameter"]
+    state: Iso | None = None
+    target: Iso | None = None
+    station: str | None = None
+    attribute: str | None = None
+    value: float | bool | str | None = None
+    until: int | None = None
+
+
+class Scenario(_Strict):
+    """A validated scenario.
+
+    Build it with :func:`load_scenario` (from a file) or
+    :func:`scenario_from_dict`.  ``source`` and ``text`` keep where it came
+    from, for the results' manifest.
+    """
+
+    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.\-]{1,64}$")]
+    description: str = ""
+    seed: int = Field(0, ge=0, le=2**63 - 1)
+    steps: int = Field(ge=1, le=10_000)
+    start_year: int = 2000
+    replications: int = Field(1, ge=1, le=10_000_000)
+    exclusive: bool = True
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    states: list[StateSpec] = Field(default_factory=list)
+    states_csv: str | None = None
+    generate: list[GenerateSpec] = Field(default_factory=list)
+    trust: list[TrustOverride] = Field(default_factory=list)
+    stations: list[StationSpec] = Field(min_length=1)
+    events: list[EventSpec] = Field(default_factory=list)
+    # provenance (not part of the file format)
+    source: str = Field("<memory>", exclude=True)
+    text: str = Field("", exclude=True)
+
+    @property
+    def text_hash(self) -> str:
+        """SHA-256 of the scenario text (or of its canonical JSON when built in memory)."""
+        payload = self.text or self.model_dump_json()
+        return hashlib.sha256(payload.encode()).hexdigest()
+
+    def params(self) -> dict[str, float | int | bool | str]:
+        """Every model parameter: the scenario's values over the defaults."""
+        out = {name: p.default for name, p in PARAMETERS.items()}
+        out.update(self.parameters)
+        return out
+
+    def raw(self) -> dict[str, Any]:
+        """The scenario as plain data (what a TOML file would hold)."""
+        return self.model_dump(mode="python", exclude_none=True)
+
+
+# ----------------------------------------------------------------------------- loading
+
+
+def _fmt_loc(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "<top level>"
+
+
+def _pydantic_message(source: str, err: ValidationError) -> str:
+    lines = []
+    for e in err.errors():
+        loc = tuple(p for p in e["loc"] if not (isinstance(p, str) and p in _UNION_TAGS))
+        msg = e["msg"]
+        if e["type"] == "missing":
+            msg = "required field is missing"
+        elif e["type"] == "extra_forbidden":
+            msg = "unknown field (not part of the scenario format)"
+        lines.append(f"{source}: {_fmt_loc(loc)}: {msg}")
+    # one message: the distinct problems, in file order
+    return "\n".join(dict.fromkeys(lines))
+
+
+_UNION_TAGS = {"Dist", "float", "list[float]", "str", "int", "bool", "function-after[_alignment_range(), union[float,list[float]]]"}
+
+
+def _read_states_csv(path: Path, where: str) -> list[dict[str, Any]]:
+    """Read states in the scenario CSV schema (see README) into StateSpec dicts."""
+    if not path.is_file():
+        raise ScenarioError(f"{where}: states_csv: file not found: {path}")
+    rows: list[dict[str, Any]] = []
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        for n, row in enumerate(reader, start=2):
+            rec: dict[str, Any] = {"assets": {}}
+            for key, val in row.items():
+                if key is None:
+                    raise ScenarioError(f"{path}: line {n}: more cells than header columns")
+                val = (val or "").strip()
+                if key.startswith("asset_"):
+                    if val:
+                        rec["assets"][key[6:]] = _num(val, path, n, key)
+                elif key in STATE_ATTRIBUTES:
+                    rec[key] = _num(val, path, n, key)
+                elif key == "alignment":
+                    parts = [p for p in val.split(";") if p]
+                    nums = [_num(p, path, n, key) for p in parts]
+                    rec[key] = nums[0] if len(nums) == 1 else nums
+                elif key == "developing":
+                    if val.lower() not in ("0", "1", "true", "false"):
+                        raise ScenarioError(f"{path}: line {n}: developing: must be 0/1/true/"
+                                            f"false, got {val!r}")
+                    rec[key] = val.lower() in ("1", "true")
+                elif key == "blocs":
+                    rec[key] = [b for b in val.split(";") if b]
+                elif key in ("iso3", "name", "region", "continent"):
+                    rec[key] = val
+                else:
+                    raise ScenarioError(f"{path}: column {key!r}: unknown column; allowed: iso3, "
+                                        "name, capability, reciprocity, transparency, "
+                                        "military_fusion, alignment, region, continent, "
+                                        "developing, blocs, asset_<name>")
+            rows.append(rec)
+    return rows
+
+
+def _num(val: str, path: Path, line: int, key: str) -> float:
+    try:
+        x = float(val)
+    except ValueError:
+        raise ScenarioError(f"{path}: line {line}: {key}: must be a number, got {val!r}") from None
+    return x
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario TOML file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The scenario file.  ``states_csv`` inside it is resolved relative to
+        the file's folder.
+
+    Returns
+    -------
+    Scenario
+
+    Raises
+    ------
+    ScenarioError
+        If the file is missing, not TOML, or invalid; the message names the
+        file, the field path and what is allowed.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise ScenarioError(f"{p}: file not found")
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"{p}: cannot read file: {exc}") from None
+    return scenario_from_text(text, source=str(p), base_dir=p.parent)
+
+
+def scenario_from_text(text: str, source: str = "<string>",
+                       base_dir: Path | None = None) -> Scenario:
+    """Parse and validate scenario TOML text (see :func:`load_scenario`)."""
+    if not text.strip():
+        raise ScenarioError(f"{source}: file is empty; a scenario needs at least name, steps "
+                            "and [[stations]]")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{source}: not valid TOML: {exc}") from None
+    return scenario_from_dict(data, source=source, text=text, base_dir=base_dir)
+
+
+def scenario_from_dict(data: dict[str, Any], source: str = "<dict>", text: str = "",
+                       base_dir: Path | None = None) -> Scenario:
+    """Validate plain data as a scenario (see :func:`load_scenario`)."""
+    data = copy.deepcopy(data)
+    for key in ("source", "text"):
+        if key in data:
+            raise ScenarioError(f"{source}: {key}: unknown field (not part of the scenario format)")
+    if data.get("states_csv") is not None and isinstance(data["states_csv"], str):
+        csv_path = Path(data["states_csv"])
+        if not csv_path.is_absolute() and base_dir is not None:
+            csv_path = base_dir / csv_path
+        data["_csv_rows"] = _read_states_csv(csv_path, source)
+    csv_rows = data.pop("_csv_rows", [])
+    try:
+        scn = Scenario.model_validate({**data, "source": source, "text": text})
+    except ValidationError as exc:
+        raise ScenarioError(_pydantic_message(source, exc)) from None
+    if csv_rows:
+        try:
+            extra = [StateSpec.model_validate(r) for r in csv_rows]
+        except ValidationError as exc:
+            raise ScenarioError(_pydantic_message(f"{source}: states_csv", exc)) from None
+        scn = scn.model_copy(update={"states": [*scn.states, *extra]})
+    _check_references(scn)
+    return scn
+
+
+def _check_references(scn: Scenario) -> None:
+    """Cross-field checks: unique names, known states and stations, parameters."""
+    src = scn.source
+    errors: list[str] = []
+    isos: dict[str, int] = {}
+    for i, s in enumerate(scn.states):
+        if s.iso3 in isos:
+            errors.append(f"{src}: states[{i}].iso3: duplicate state {s.iso3!r} "
+                          f"(also states[{isos[s.iso3]}]); each iso3 must be unique")
+        isos[s.iso3] = i
+    dims = {len(s.alignment) if isinstance(s.alignment, list) else 1 for s in scn.states}
+    if len(dims) > 1:
+        errors.append(f"{src}: states.alignment: every state needs the same alignment "
+                      f"dimension, got {sorted(dims)}")
+    if any(d > 1 for d in dims) and scn.generate:
+        errors.append(f"{src}: generate: generated states support scalar alignment only")
+    for g, gen in enumerate(scn.generate):
+        for k in range(min(gen.count, 2)):
+            iso = f"{gen.prefix}{k + 1:04d}"
+            if iso in isos:
+                errors.append(f"{src}: generate[{g}].prefix: generated iso3 {iso!r} clashes "
+                              "with a listed state")
+    if not scn.states and not scn.generate:
+        errors.append(f"{src}: states: a scenario needs at least one state (states, "
+                      "states_csv or generate)")
+    known = set(isos)
+    has_generated = bool(scn.generate)
+
+    def _state_ok(iso: str | None, where: str) -> None:
+        if iso is None:
+            errors.append(f"{where}: required for this event type")
+        elif iso not in known and not (has_generated and _is_generated(iso, scn)):
+            errors.append(f"{where}: unknown state {iso!r}; it must be listed under states")
+
+    names: dict[str, int] = {}
+    for i, st in enumerate(scn.stations):
+        if st.name in names:
+            errors.append(f"{src}: stations[{i}].name: duplicate station {st.name!r}")
+        names[st.name] = i
+        _state_ok(st.host, f"{src}: stations[{i}].host")
+        for j, f in enumerate(st.founding_members):
+            _state_ok(f, f"{src}: stations[{i}].founding_members[{j}]")
+            if f == st.host:
+                errors.append(f"{src}: stations[{i}].founding_members[{j}]: the host is not "
+                              "its own guest")
+        if len(st.founding_members) > st.capacity:
+            errors.append(f"{src}: stations[{i}].capacity: {st.capacity} is less than the "
+                          f"{len(st.founding_members)} founding members (founders use slots)")
+        if st.close_at <= st.open_from:
+            errors.append(f"{src}: stations[{i}].close_at: must be after open_from "
+                          f"({st.open_from})")
+    for name, val in scn.parameters.items():
+        if name not in PARAMETERS:
+            errors.append(f"{src}: parameters.{name}: unknown parameter; allowed: "
+                          + ", ".join(PARAMETERS))
+            continue
+        try:
+            PARAMETERS[name].check(val)
+        except ValueError as exc:
+            errors.append(f"{src}: parameters.{name}: {exc}")
+    for t, tr in enumerate(scn.trust):
+        _state_ok(tr.source, f"{src}: trust[{t}].source")
+        _state_ok(tr.target, f"{src}: trust[{t}].target")
+    last_year = scn.start_year + scn.steps
+    for e, ev in enumerate(scn.events):
+        where = f"{src}: events[{e}]"
+        if not scn.start_year <= ev.year < last_year:
+            errors.append(f"{where}.year: {ev.year} is outside the run "
+                          f"[{scn.start_year}, {last_year - 1}]")
+        if ev.type in ("ban", "lift_ban"):
+            _state_ok(ev.state, f"{where}.state")
+            _state_ok(ev.target, f"{where}.target")
+            if ev.state is not None and ev.state == ev.target:
+                errors.append(f"{where}.target: a state cannot ban itself")
+            if ev.until is not None and ev.until <= ev.year:
+                errors.append(f"{where}.until: must be after year ({ev.year})")
+        if ev.type in ("open", "close", "set_station", "leave", "join"):
+            if ev.station not in names:
+                errors.append(f"{where}.station: unknown station {ev.station!r}; allowed: "
+                              + ", ".join(names))
+        if ev.type in ("set", "leave", "join"):
+            _state_ok(ev.state, f"{where}.state")
+        if ev.type == "set":
+            if ev.attribute not in (*STATE_ATTRIBUTES, "alignment", "developing"):
+                errors.append(f"{where}.attribute: {ev.attribute!r} cannot be set; allowed: "
+                              + ", ".join((*STATE_ATTRIBUTES, "alignment", "developing")))
+            elif ev.attribute == "developing":
+                if not isinstance(ev.value, bool):
+                    errors.append(f"{where}.value: must be true or false")
+            elif isinstance(ev.value, bool) or not isinstance(ev.value, int | float):
+                errors.append(f"{where}.value: must be a number")
+            else:
+                lo = -1.0 if ev.attribute == "alignment" else 0.0
+                if not lo <= float(ev.value) <= 1.0:
+                    errors.append(f"{where}.value: must be in [{lo:g}, 1], got {ev.value}")
+        if ev.type == "set_station":
+            _check_station_setting(ev, where, errors)
+        if ev.type == "set_parameter":
+            if ev.attribute not in PARAMETERS:
+                errors.append(f"{where}.attribute: unknown parameter {ev.attribute!r}")
+            else:
+                try:
+                    PARAMETERS[ev.attribute].check(ev.value)
+                except ValueError as exc:
+                    errors.append(f"{where}.value: {exc}")
+    if errors:
+        raise ScenarioError("\n".join(errors))
+
+
+def _check_station_setting(ev: EventSpec, where: str, errors: list[str]) -> None:
+    attr, val = ev.attribute, ev.value
+    if attr not in STATION_SETTABLE:
+        errors.append(f"{where}.attribute: {attr!r} cannot be set on a station; allowed: "
+                      + ", ".join(STATION_SETTABLE))
+    elif attr == "rule" and val not in RULES:
+        errors.append(f"{where}.value: unknown rule {val!r}; allowed: " + ", ".join(sorted(RULES)))
+    elif attr == "channel" and val not in ("un", "bilateral"):
+        errors.append(f"{where}.value: channel must be 'un' or 'bilateral'")
+    elif attr == "partner_veto" and not isinstance(val, bool):
+        errors.append(f"{where}.value: must be true or false")
+    elif attr in ("capacity", "close_at") and (isinstance(val, bool) or not isinstance(val, int)):
+        errors.append(f"{where}.value: must be an integer")
+    elif attr in ("operating_cost", "host_share_min") and (
+            isinstance(val, bool) or not isinstance(val, int | float)):
+        errors.append(f"{where}.value: must be a number")
+    elif attr == "host_share_min" and not 0.0 <= float(val) <= 1.0:  # type: ignore[arg-type]
+        errors.append(f"{where}.value: must be in [0, 1]")
+
+
+def _is_generated(iso: str, scn: Scenario) -> bool:
+    for gen in scn.generate:
+        tail = iso[len(gen.prefix):]
+        if iso.startswith(gen.prefix) and tail.isdigit() and 1 <= int(tail) <= gen.count:
+            return True
+    return False
+
+
+# ----------------------------------------------------------------------------- overrides
+
+
+def set_path(data: dict[str, Any], path: str, value: Any) -> None:
+    """Set ``value`` at a dotted ``path`` of raw scenario data, in place.
+
+    List items are addressed by index or by their key: a station by ``name``,
+    a state by ``iso3`` (``stations.CSS.rule``, ``states.CHN.transparency``,
+    ``parameters.learn_rate``).
+
+    Raises
+    ------
+    KeyError
+        If the path does not address an existing item.
+    """
+    parts = path.split(".")
+    node: Any = data
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        if isinstance(node, list):
+            idx = _list_index(node, part)
+            if last:
+                node[idx] = value
+            else:
+                node = node[idx]
+        elif isinstance(node, dict):
+            if last:
+                node[part] = value
+            else:
+                if part not in node:
+                    if part == "parameters":
+                        node[part] = {}
+                    else:
+                        raise KeyError(f"{'.'.join(parts[: i + 1])}: no such field")
+                node = node[part]
+        else:
+            raise KeyError(f"{'.'.join(parts[:i])}: not a table or list")
+
+
+def _list_index(node: list[Any], part: str) -> int:
+    if part.isdigit():
+        if int(part) >= len(node):
+            raise KeyError(f"index {part} out of range")
+        return int(part)
+    for j, item in enumerate(node):
+        if isinstance(item, dict) and part in (item.get("name"), item.get("iso3")):
+            return j
+    raise KeyError(f"no item named {part!r}")
+
+
+def with_overrides(scn: Scenario, overrides: dict[str, Any]) -> Scenario:
+    """Return a new validated scenario with dotted-path ``overrides`` applied.
+
+    Raises
+    ------
+    ScenarioError
+        If a path is unknown or a value is not allowed.
+    """
+    data = scn.raw()
+    data.pop("states_csv", None)  # states from the CSV are already inlined
+    for path, value in overrides.items():
+        try:
+            set_path(data, path, value)
+        except KeyError as exc:
+            raise ScenarioError(f"{scn.source}: {path}: {exc.args[0]}") from None
+    return scenario_from_dict(data, source=scn.source)

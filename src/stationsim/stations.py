@@ -1,0 +1,202 @@
+"""Stations: host, rule, capacity, lifetime, and the membership arrays.
+
+A :class:`Station` holds its settings from the scenario (MODEL.md, *Station*)
+and, for every state, arrays of membership state (member or not, terms,
+streaks, join and exit steps), so that every phase of a step works on all
+states at once.  Founders use capacity (docs/model.md, *capacity*).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from stationsim.rules import Rule, get_rule
+from stationsim.rules.base import NEVER, Terms
+from stationsim.scenario import StationSpec
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+
+@dataclass
+class StepCounts:
+    """What happened at a station during one step."""
+
+    applications: int = 0
+    admissions: int = 0
+    refusals: int = 0
+    defaults: int = 0
+    host_defaults: int = 0
+    exits: int = 0
+    host_utility: float = 0.0
+    guest_utility: float = 0.0
+
+
+@dataclass
+class Station:
+    """A space station and its membership.
+
+    Attributes are the scenario's settings (``name``, ``host`` as a state
+    index, ``rule_name`` ...) plus arrays over all ``n`` states.
+    """
+
+    name: str
+    host: int
+    rule_name: str
+    capacity: int
+    operating_cost: float
+    open_from: int
+    close_at: int
+    host_share_min: float
+    partner_veto: bool
+    channel: str
+    asset_values: FloatArray
+    founders: IntArray
+    n: int
+    rule: Rule = field(init=False)
+    member: BoolArray = field(init=False)
+    founder: BoolArray = field(init=False)
+    join_step: IntArray = field(init=False)
+    first_join_step: IntArray = field(init=False)
+    exit_step: IntArray = field(init=False)
+    exit_reason: list[str] = field(init=False)
+    n_joins: IntArray = field(init=False)
+    due: FloatArray = field(init=False)
+    rights: FloatArray = field(init=False)
+    contract_end: IntArray = field(init=False)
+    low_streak: IntArray = field(init=False)
+    default_streak: IntArray = field(init=False)
+    defaults_total: IntArray = field(init=False)
+    cooldown_until: IntArray = field(init=False)
+    delivered_last: FloatArray = field(init=False)
+    cum_utility: FloatArray = field(init=False)
+    years_member: IntArray = field(init=False)
+    host_cum_utility: float = 0.0
+    host_delivered_last: float = 1.0
+    opened: bool = False
+    closed: bool = False
+    first_guest_year: int | None = None
+    totals: StepCounts = field(default_factory=StepCounts)
+    now: StepCounts = field(default_factory=StepCounts)
+
+    def __post_init__(self) -> None:
+        n = self.n
+        self.rule = get_rule(self.rule_name)
+        self.member = np.zeros(n, dtype=bool)
+        self.founder = np.zeros(n, dtype=bool)
+        self.founder[self.founders] = True
+        self.join_step = np.full(n, -1, dtype=np.int64)
+        self.first_join_step = np.full(n, -1, dtype=np.int64)
+        self.exit_step = np.full(n, -1, dtype=np.int64)
+        self.exit_reason = [""] * n
+        self.n_joins = np.zeros(n, dtype=np.int64)
+        self.due = np.zeros(n)
+        self.rights = np.zeros(n)
+        self.contract_end = np.full(n, NEVER, dtype=np.int64)
+        self.low_streak = np.zeros(n, dtype=np.int64)
+        self.default_streak = np.zeros(n, dtype=np.int64)
+        self.defaults_total = np.zeros(n, dtype=np.int64)
+        self.cooldown_until = np.zeros(n, dtype=np.int64)
+        self.delivered_last = np.ones(n)
+        self.cum_utility = np.zeros(n)
+        self.years_member = np.zeros(n, dtype=np.int64)
+
+    @classmethod
+    def from_spec(cls, spec: StationSpec, index: dict[str, int], asset_names: list[str]) -> Station:
+        """Build a station from its scenario entry; ``index`` maps iso3 to state index."""
+        values = np.array([spec.asset_values.get(a, 0.0) for a in asset_names], dtype=np.float64)
+        return cls(
+            name=spec.name,
+            host=index[spec.host],
+            rule_name=spec.rule,
+            capacity=spec.capacity,
+            operating_cost=spec.operating_cost,
+            open_from=spec.open_from,
+            close_at=spec.close_at,
+            host_share_min=spec.host_share_min,
+            partner_veto=spec.partner_veto,
+            channel=spec.channel,
+            asset_values=values,
+            founders=np.array([index[f] for f in spec.founding_members], dtype=np.int64),
+            n=len(index),
+        )
+
+    def set_rule(self, name: str) -> None:
+        """Switch the admission rule (a ``set_station`` event); members keep their terms."""
+        self.rule_name = name
+        self.rule = get_rule(name)
+
+    def is_open(self, year: int) -> bool:
+        """Whether the station operates in ``year`` (``open_from <= year < close_at``)."""
+        return self.open_from <= year < self.close_at
+
+    @property
+    def members(self) -> IntArray:
+        """Indices of current guest members (founders included, host excluded)."""
+        return np.flatnonzero(self.member)
+
+    @property
+    def participants(self) -> IntArray:
+        """The host followed by the current members."""
+        return np.concatenate(([self.host], self.members)).astype(np.int64)
+
+    @property
+    def free_slots(self) -> int:
+        """Guest slots still free."""
+        return max(0, self.capacity - int(self.member.sum()))
+
+    def guest_contributions(self) -> float:
+        """Sum of members' dues per step."""
+        return float(self.due[self.member].sum())
+
+    def host_share(self, extra: float = 0.0) -> float:
+        """Host's share of the station's cost, after ``extra`` more guest contribution.
+
+        The host pays what guests do not: ``max(0, cost - contributions) / cost``.
+        This is the quantity ``host_share_min`` bounds (MODEL.md: hub keeps the
+        majority share).
+        """
+        paid = self.guest_contributions() + extra
+        return max(0.0, self.operating_cost - paid) / self.operating_cost
+
+    def admit(self, terms: Terms, step: int) -> None:
+        """Make ``terms.idx`` members on ``terms`` from ``step``."""
+        idx = terms.idx
+        if idx.size == 0:
+            return
+        self.member[idx] = True
+        self.join_step[idx] = step
+        first = self.first_join_step[idx] < 0
+        self.first_join_step[idx[first]] = step
+        self.n_joins[idx] += 1
+        self.due[idx] = terms.due
+        self.rights[idx] = terms.rights
+        self.contract_end[idx] = terms.contract_end
+        self.low_streak[idx] = 0
+        self.default_streak[idx] = 0
+        self.delivered_last[idx] = 1.0
+
+    def renew(self, terms: Terms) -> None:
+        """Replace the terms of current members ``terms.idx``."""
+        self.due[terms.idx] = terms.due
+        self.rights[terms.idx] = terms.rights
+        self.contract_end[terms.idx] = terms.contract_end
+
+    def remove(self, idx: IntArray, step: int, reason: str, cooldown: int) -> None:
+        """End the membership of ``idx`` at ``step`` for ``reason``."""
+        idx = idx[self.member[idx]]
+        if idx.size == 0:
+            return
+        self.member[idx] = False
+        self.exit_step[idx] = step
+        for i in idx.tolist():
+            self.exit_reason[i] = reason
+        self.due[idx] = 0.0
+        self.rights[idx] = 0.0
+        self.contract_end[idx] = NEVER
+        self.cooldown_until[idx] = step + 1 + cooldown
+        self.now.exits += int(idx.size)
