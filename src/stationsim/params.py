@@ -161,7 +161,7 @@ PARAMETERS: dict[str, Param] = {
         # --- channel (seed 004) ---
         _P("un_trust_relief", 0.15, 0.0, 0.5, doc="trust screen lowered by this under the UN "
            "channel", source="Seed004: institutional density substitutes for trust"),
-        _P("un_reputation", 0.5, 0.0, 1.0, doc="share of a default's penalty applied to the "
+        _P("un_reputation", 0.2, 0.0, 1.0, doc="share of a default's penalty applied to the "
            "defaulter's reputation with every state under the UN channel",
            source="Seed004: defaulting costs reputation with all members"),
         # --- trust ---
@@ -173,7 +173,7 @@ PARAMETERS: dict[str, Param] = {
            "party (scaled by transparency)", source="Wu: transparency builds confidence"),
         _P("transparency_floor", 0.2, 0.0, 1.0, doc="share of learn_rate applied to a fully "
            "opaque party", source="Wu: transparency builds confidence"),
-        _P("default_penalty", 0.1, 0.0, 0.5, doc="extra trust cut for an unreturned commitment",
+        _P("default_penalty", 0.05, 0.0, 0.5, doc="extra trust cut for an unreturned commitment",
            source="Cheng: the unreturned visit destroyed trust"),
         _P("trust_drift", 0.05, 0.0, 0.5, doc="share of learned trust deviation that decays "
            "each step back toward the alignment baseline", source="choice"),
@@ -190,7 +190,7 @@ PARAMETERS: dict[str, Param] = {
            "endogenously (timeline `leave` events always apply)", source="choice: ISS IGA"),
         _P("expel_defaults", 3, 0, 20, kind="int", doc="consecutive defaults after which the "
            "host expels a guest (0 = never)", source="Cheng: unreturned commitments"),
-        _P("expel_trust", 0.15, 0.0, 1.0, doc="host expels a guest whose trust falls below this",
+        _P("expel_trust", 0.1, 0.0, 1.0, doc="host expels a guest whose trust falls below this",
            source="Cheng"),
         _P("admission_order", "value", kind="category", categories=("value", "random"),
            doc="order of admission when capacity binds: by the host's gain, or random",
