@@ -99,16 +99,15 @@ class HubAndSpoke(Rule):
             reasons[fail] = reason
         order = admission_order(model, gain)
         slots = station.free_slots
-        paid = station.guest_contributions()
+        cost = station.operating_cost
+        paid = station.guest_contributions()  # grows as applicants are admitted
         take = np.zeros(apps.size, dtype=bool)
-        for k in order.tolist():
-            if reasons[k]:
-                continue
+        ok = reasons == ""
+        for k in order[ok[order]].tolist():
             if slots == 0:
                 reasons[k] = "capacity"
-            elif station.host_share(paid - station.guest_contributions() + terms.due[k]) \
-                    < station.host_share_min:
-                reasons[k] = "host_share"
+            elif max(0.0, cost - paid - terms.due[k]) / cost < station.host_share_min:
+                reasons[k] = "host_share"  # same quantity as Station.host_share
             else:
                 take[k] = True
                 slots -= 1
