@@ -191,7 +191,7 @@ class State(mesa.Agent):  # type: ignore[misc]
         out = []
         for a, b, start, end in self.model.bans:
             if self.index in (a, b):
-                other = b if a == self.index else a
+                other = int(b if a == self.index else a)
                 out.append((self.model.states.iso3[other], int(start), float(end)))
         return out
 

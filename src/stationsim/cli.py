@@ -36,7 +36,8 @@ def parse_set(items: list[str], source: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for item in items:
         if "=" not in item:
-            raise BadInput(f"--set {item!r}: expected PATH=VALUE, e.g. stations.CSS.rule=quid_pro_quo")
+            raise BadInput(f"--set {item!r}: expected PATH=VALUE, "
+                           "e.g. stations.CSS.rule=quid_pro_quo")
         path, raw = item.split("=", 1)
         try:
             value = tomllib.loads(f"v = {raw}")["v"]
@@ -116,7 +117,8 @@ def summary(scn: Scenario, runs: Any, target: Path) -> str:
             f"  {st.name:<6} ({runs[f'{pre}_rule'].iloc[0]}, {st.channel}): members at end "
             f"median {col.median():g} [min {col.min()}, max {col.max()}], "
             f"guests ever {runs[f'{pre}_ever_guests'].mean():.1f} on average")
-    lines.append(f"  states in any partnership at end: mean {runs['states_in_partnership'].mean():.1f}")
+    mean_in = runs["states_in_partnership"].mean()
+    lines.append(f"  states in any partnership at end: mean {mean_in:.1f}")
     return "\n".join(lines)
 
 

@@ -102,7 +102,8 @@ class StationModel(mesa.Model):  # type: ignore[misc]
             if tr.symmetric:
                 self.trust.override(j, i, tr.value)
 
-        self.stations = [Station.from_spec(s, self.index, st.asset_names) for s in scenario.stations]
+        self.stations = [Station.from_spec(s, self.index, st.asset_names)
+                         for s in scenario.stations]
         self.station_by_name = {s.name: s for s in self.stations}
         #: bans as [state, target, start_year, end_year) in state indices
         self.bans: list[list[float]] = []
@@ -136,7 +137,7 @@ class StationModel(mesa.Model):  # type: ignore[misc]
         return self.military_fusion[idx] * (1.0 - self.transparency[idx])
 
     def regional(self, idx: IntArray, host: int) -> BoolArray:
-        """Whether states ``idx`` share the host's continent or UN sub-region (``regional_scope``)."""
+        """Whether states ``idx`` share the host's continent or sub-region (``regional_scope``)."""
         return np.asarray(self.place[idx] == self.place[host])
 
     def political_cost(self, idx: IntArray, host: int) -> FloatArray:
@@ -498,7 +499,10 @@ class StationModel(mesa.Model):  # type: ignore[misc]
     # phase 5 ---------------------------------------------------------------
 
     def _exit(self) -> None:
-        """Expulsions, ended contracts and low-utility exits (founders per ``founders_may_leave``)."""
+        """Expulsions, ended contracts and low-utility exits.
+
+        Founders leave only if ``founders_may_leave``.
+        """
         p = self.p
         cooldown = int(p["reapply_cooldown"])
         for s in self.stations:

@@ -101,10 +101,8 @@ def membership_table(model: StationModel) -> pd.DataFrame:
         role[s.host] = "host"
         joined = s.first_join_step
         exited = s.exit_step
-        jy = pd.array(np.where(joined >= 0, joined, 0), dtype="Int64")
-        jy[joined < 0] = pd.NA
-        ey = pd.array(np.where(exited >= 0, exited, 0), dtype="Int64")
-        ey[exited < 0] = pd.NA
+        jy = pd.Series(joined, dtype="Int64").where(joined >= 0)
+        ey = pd.Series(exited, dtype="Int64").where(exited >= 0)
         member_end = s.member.copy()
         if s.is_open(start + model.t - 1):
             member_end[s.host] = True
@@ -114,10 +112,10 @@ def membership_table(model: StationModel) -> pd.DataFrame:
             "host_iso3": st.iso3[s.host],
             "role": role,
             "member_at_end": member_end,
-            "join_step": jy,
-            "join_year": jy + start,
-            "exit_step": ey,
-            "exit_year": ey + start,
+            "join_step": jy.array,
+            "join_year": (jy + start).array,
+            "exit_step": ey.array,
+            "exit_year": (ey + start).array,
             "exit_reason": pd.array([r or None for r in s.exit_reason], dtype="string"),
             "n_joins": s.n_joins,
             "years_member": s.years_member.copy(),

@@ -63,7 +63,8 @@ class Param:
                 raise ValueError(f"parameter {self.name}: default must be numeric")
             if not self.low <= float(self.default) <= self.high:
                 raise ValueError(
-                    f"parameter {self.name}: default {self.default} outside [{self.low}, {self.high}]"
+                    f"parameter {self.name}: default {self.default} outside "
+                    f"[{self.low}, {self.high}]"
                 )
         elif self.kind == "category" and self.default not in self.categories:
             raise ValueError(f"parameter {self.name}: default not in {self.categories}")

@@ -228,7 +228,8 @@ def _pydantic_message(source: str, err: ValidationError) -> str:
     return "\n".join(dict.fromkeys(lines))
 
 
-_UNION_TAGS = {"Dist", "float", "list[float]", "str", "int", "bool", "function-after[_alignment_range(), union[float,list[float]]]"}
+_UNION_TAGS = {"Dist", "float", "list[float]", "str", "int", "bool",
+               "function-after[_alignment_range(), union[float,list[float]]]"}
 
 
 def _read_states_csv(path: Path, where: str) -> list[dict[str, Any]]:

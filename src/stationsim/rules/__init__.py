@@ -8,16 +8,11 @@ and is imported below.
 
 from __future__ import annotations
 
-from typing import TypeVar
-
 from stationsim.rules.base import Decision, Rule, Terms
 
 RULES: dict[str, type[Rule]] = {}
 
-R = TypeVar("R", bound=type[Rule])
-
-
-def register(cls: R) -> R:
+def register[R: type[Rule]](cls: R) -> R:
     """Class decorator: add a rule to :data:`RULES` under ``cls.name``."""
     if not cls.name:
         raise ValueError(f"rule {cls.__name__} has no name")
