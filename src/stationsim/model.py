@@ -27,7 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from stationsim.agents import State, StateTable
-from stationsim.rules.base import Terms
+from stationsim.rules.base import Decision, Terms
 from stationsim.scenario import EventSpec, Scenario
 from stationsim.stations import Station, StepCounts
 from stationsim.trust import Trust
@@ -353,7 +353,9 @@ class StationModel(mesa.Model):  # type: ignore[misc]
             if s.is_open(self.year) and not s.opened:
                 s.opened = True
                 self._force_join(s, s.founders)
-            elif s.opened and not s.closed and not s.is_open(self.year):
+            elif s.is_open(self.year):
+                s.closed = False  # reopened by an event: it empties again when it closes
+            elif s.opened and not s.closed:
                 s.closed = True
                 self._log(s, s.members, "exit", "closed")
                 s.remove(s.members, self.t, "closed", int(self.p["reapply_cooldown"]))
@@ -422,7 +424,7 @@ class StationModel(mesa.Model):  # type: ignore[misc]
                 apps = apps[~self.guest_elsewhere(s)[apps]]
             s.now.applications += int(apps.size)
             self._log(s, apps, "applied", "")
-            dec = s.rule.negotiate(self, s, apps)
+            dec = self._drop_banned(s.rule.negotiate(self, s, apps))
             s.admit(dec.admitted, self.t)
             self._note_guest(s, dec.admitted.idx)
             s.cooldown_until[dec.refused] = self.t + 1 + cooldown
@@ -430,6 +432,23 @@ class StationModel(mesa.Model):  # type: ignore[misc]
             s.now.refusals += int(dec.refused.size)
             self._log(s, dec.admitted.idx, "admitted", "")
             self._log(s, dec.refused, "refused", dec.reasons)
+
+    def _drop_banned(self, dec: Decision) -> Decision:
+        """Refuse (reason ``ban``) an admitted applicant banned with one admitted before it.
+
+        Evaluate screens applicants against the station's participants only, so
+        two applicants banned with each other could otherwise join together.
+        """
+        adm = dec.admitted
+        if adm.idx.size < 2 or not self.banned_with(adm.idx)[adm.idx].any():
+            return dec
+        keep = np.ones(adm.idx.size, dtype=bool)
+        for k in range(1, adm.idx.size):
+            keep[k] = not self.banned_with(adm.idx[:k][keep[:k]])[adm.idx[k]]
+        drop = adm.idx[~keep]
+        kept = Terms(adm.idx[keep], adm.due[keep], adm.rights[keep], adm.contract_end[keep])
+        return Decision(kept, np.concatenate((dec.refused, drop)).astype(np.int64),
+                        [*dec.reasons, *["ban"] * int(drop.size)])
 
     # phase 4 ---------------------------------------------------------------
 

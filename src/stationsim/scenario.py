@@ -154,7 +154,7 @@ class EventSpec(_Strict):
     target: Iso | None = None
     station: str | None = None
     attribute: str | None = None
-    value: float | bool | str | None = None
+    value: bool | int | float | str | None = None  # int kept: capacity, close_at
     until: int | None = None
 
 

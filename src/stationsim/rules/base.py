@@ -25,7 +25,8 @@ IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
 #: Reasons a host refuses an applicant (codes stored in the step log).
-REFUSAL_REASONS = ("trust", "value", "capacity", "host_share", "veto", "host_gain", "price")
+REFUSAL_REASONS = ("trust", "value", "capacity", "host_share", "veto", "host_gain", "price",
+                   "ban")
 
 
 @dataclass
