@@ -12,7 +12,9 @@ from importlib.metadata import PackageNotFoundError, version
 
 from stationsim.batch import Results, run, run_one, run_seed
 from stationsim.model import StationModel
+from stationsim.results import load_results
 from stationsim.scenario import Scenario, ScenarioError, load_scenario, with_overrides
+from stationsim.sweep import Sweep, load_sweep, run_sweep
 
 try:
     __version__ = version("stationsim")
@@ -24,10 +26,14 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "StationModel",
+    "Sweep",
     "__version__",
+    "load_results",
     "load_scenario",
+    "load_sweep",
     "run",
     "run_one",
     "run_seed",
+    "run_sweep",
     "with_overrides",
 ]

@@ -14,9 +14,10 @@ from typing import Annotated, Any
 
 import typer
 
-from stationsim.batch import run as run_batch
-from stationsim.results import now_iso, write_results
+from stationsim.executor import BACKENDS, OutputError, default_workers, execute, run_job
+from stationsim.results import load_results, now_iso, scenario_manifest
 from stationsim.scenario import Scenario, ScenarioError, load_scenario, with_overrides
+from stationsim.sweep import load_sweep, sweep_job, sweep_manifest
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="stationsim: space-station partnership simulations.")
@@ -64,7 +65,7 @@ def default_out(scn: Scenario) -> Path:
 def _guard(fn: Any, *args: Any, **kwargs: Any) -> None:
     try:
         fn(*args, **kwargs)
-    except (ScenarioError, BadInput) as exc:
+    except (ScenarioError, BadInput, OutputError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
     except KeyboardInterrupt:
@@ -89,22 +90,45 @@ def run_cmd(
     set_: Annotated[list[str] | None, typer.Option(
         "--set", help="override a scenario field: PATH=VALUE (repeatable)")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no summary")] = False,
+    workers: Annotated[int | None, typer.Option(
+        min=1, help="worker processes (default: all cores)")] = None,
+    resume: Annotated[bool, typer.Option(
+        help="finish an interrupted run in --out (same command and options)")] = False,
 ) -> None:
     """Run a scenario's replications and write runs, steps and membership tables."""
-    _guard(_run, scenario, seed, replications, steps, out, set_, quiet)
+    _guard(_run, scenario, seed, replications, steps, out, set_, quiet, workers, resume)
 
 
 def _run(scenario: Path, seed: int | None, replications: int | None, steps: int | None,
-         out: Path | None, sets: list[str] | None, quiet: bool) -> None:
+         out: Path | None, sets: list[str] | None, quiet: bool, workers: int | None = None,
+         resume: bool = False) -> None:
     scn = _load(scenario, sets)
+    if resume and out is None:
+        raise BadInput("--resume: give the folder to resume with --out DIR")
     target = out if out is not None else default_out(scn)
-    if target.exists() and any(target.iterdir()):
-        raise BadInput(f"{target}: output folder exists and is not empty; choose another --out")
-    started = now_iso()
-    res = run_batch(scn, seed=seed, replications=replications, steps=steps)
-    write_results(res, target, scn, started, {"command": sys.argv})
+    job = run_job(scn, seed=seed, replications=replications, steps=steps)
+    manifest = {"kind": "run", "scenario": scenario_manifest(scn), "command": sys.argv}
+    _execute(job, target, manifest, workers=workers, resume=resume, quiet=quiet,
+             label=scn.name)
     if not quiet:
-        typer.echo(summary(scn, res.runs, target))
+        typer.echo(summary(scn, load_results(target).runs, target))
+
+
+def _execute(job: Any, target: Path, manifest: dict[str, Any], *, workers: int | None,
+             resume: bool, quiet: bool, label: str, backend: str = "local",
+             scheduler: str | None = None) -> dict[str, Any]:
+    """Run a job through the executor; on Ctrl-C say how to resume (exit 130)."""
+    try:
+        return execute(job, target, manifest, workers=workers, backend=backend,
+                       scheduler=scheduler, resume=resume, progress=False if quiet else None,
+                       label=label, log=None if quiet else lambda m: typer.echo(m, err=True))
+    except KeyboardInterrupt:
+        if (target / "manifest.json").is_file():
+            typer.echo(f"interrupted; {target} is resumable: run the same command with "
+                       f"--out {target} --resume", err=True)
+        else:
+            typer.echo("interrupted", err=True)
+        raise typer.Exit(130) from None
 
 
 def summary(scn: Scenario, runs: Any, target: Path) -> str:
@@ -120,6 +144,182 @@ def summary(scn: Scenario, runs: Any, target: Path) -> str:
     mean_in = runs["states_in_partnership"].mean()
     lines.append(f"  states in any partnership at end: mean {mean_in:.1f}")
     return "\n".join(lines)
+
+
+@app.command("sweep")
+def sweep_cmd(
+    sweep: Annotated[Path, typer.Argument(help="sweep TOML file (scenarios/sweeps/)")],
+    out: Annotated[Path | None, typer.Option(
+        help="output folder (default: results/<sweep>/<timestamp>)")] = None,
+    workers: Annotated[int | None, typer.Option(
+        min=1, help="worker processes, or LocalCluster workers (default: all cores)")] = None,
+    backend: Annotated[str, typer.Option(help="local (process pool) or dask")] = "local",
+    scheduler: Annotated[str | None, typer.Option(
+        help="address of a running dask scheduler, e.g. tcp://10.0.0.5:8786 (implies dask)")
+    ] = None,
+    resume: Annotated[bool, typer.Option(
+        help="finish an interrupted sweep in --out: run only what is missing")] = False,
+    chunk_runs: Annotated[int | None, typer.Option(
+        min=1, help="runs per task and part file (default: about 100 chunks)")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar, no summary")
+    ] = False,
+) -> None:
+    """Run a parameter sweep: every point x replication, streamed to Parquet, resumable."""
+    _guard(_sweep, sweep, out, workers, backend, scheduler, resume, chunk_runs, quiet)
+
+
+def _sweep(path: Path, out: Path | None, workers: int | None, backend: str,
+           scheduler: str | None, resume: bool, chunk_runs: int | None, quiet: bool) -> None:
+    if backend not in BACKENDS:
+        raise BadInput(f"--backend {backend!r}: allowed: {', '.join(BACKENDS)}")
+    if scheduler and backend != "dask":
+        if backend != "local":
+            raise BadInput("--scheduler needs --backend dask")
+        backend = "dask"
+    if resume and out is None:
+        raise BadInput("--resume: give the folder to resume with --out DIR")
+    sw = load_sweep(path)
+    target = out if out is not None else Path("results") / sw.name / default_out(sw.base).name
+    job = sweep_job(sw, chunk_runs)
+    manifest = {**sweep_manifest(sw), "command": sys.argv}
+    if not quiet:
+        typer.echo(f"{sw.name}: {len(sw.points)} point(s) x {sw.replications} replication(s) = "
+                   f"{sw.total_runs} runs, {backend} backend, "
+                   f"{workers or (default_workers() if not scheduler else 'all')} worker(s) "
+                   f"-> {target}", err=True)
+    man = _execute(job, target, manifest, workers=workers, resume=resume, quiet=quiet,
+                   label=sw.name, backend=backend, scheduler=scheduler)
+    if not quiet:
+        rows = man.get("rows", {})
+        typer.echo(f"{sw.name}: {sw.total_runs} runs -> {target} (runs {rows.get('runs')}, "
+                   f"steps {rows.get('steps')}, membership {rows.get('membership')} rows); "
+                   f"load with stationsim.load_results({str(target)!r})")
+
+
+# ------------------------------------------------- plots, comparisons, reports (issue 4)
+# matplotlib is imported only by these commands (stationsim.plots), not by `run`.
+
+
+def _analysis_input(paths: list[Path]) -> Any:
+    """Load results folders for plot/compare/report; a bad folder is a BadInput."""
+    from stationsim import groups
+
+    try:
+        return groups.load(paths)
+    except FileNotFoundError as exc:
+        raise BadInput(str(exc)) from None
+
+
+def _grouping_errors(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """Call ``fn``; an unknown --by column or outcome is a BadInput (exit 2)."""
+    from stationsim.groups import GroupingError
+
+    try:
+        return fn(*args, **kwargs)
+    except GroupingError as exc:
+        raise BadInput(str(exc)) from None
+
+
+@app.command("plot")
+def plot_cmd(
+    results: Annotated[Path, typer.Argument(help="results folder (stationsim run or sweep)")],
+    by: Annotated[str | None, typer.Option(
+        help="group column of the runs table, or 'rule' (default: a varied parameter "
+             "or the varying rule; else one group)")] = None,
+    out: Annotated[Path | None, typer.Option(help="output folder (default: RESULTS/plots)")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no list of files")] = False,
+) -> None:
+    """Write the figures of a results folder as PNG and SVG."""
+    _guard(_plot, results, by, out, quiet)
+
+
+def _plot(results: Path, by: str | None, out: Path | None, quiet: bool) -> None:
+    from stationsim import plots
+
+    data = _analysis_input([results])
+    figs = _grouping_errors(plots.figures, data, by)
+    target = out if out is not None else results / "plots"
+    for stem, fig in figs.items():
+        paths = plots.save(fig, target, stem)
+        fig.clear()
+        if not quiet:
+            typer.echo("  ".join(str(p) for p in paths))
+
+
+@app.command("compare")
+def compare_cmd(
+    results: Annotated[Path, typer.Argument(help="results folder")],
+    results2: Annotated[Path | None, typer.Argument(
+        help="a second results folder: compare the two (groups labelled by folder name)")
+    ] = None,
+    by: Annotated[str | None, typer.Option(
+        help="group column of the runs table, or 'rule' (the station rule that varies); "
+             "default with two folders: the folder")] = None,
+    reference: Annotated[str | None, typer.Option(
+        help="reference group (default: the first)")] = None,
+    seed: Annotated[int | None, typer.Option(
+        help="bootstrap seed (default: stationsim.compare.DEFAULT_SEED, 20240601)")] = None,
+    n_boot: Annotated[int | None, typer.Option(
+        "--n-boot", min=1, help="bootstrap resamples (default 2000)")] = None,
+    out: Annotated[Path | None, typer.Option(
+        help="folder for the CSV and Markdown files (default: the first results folder)")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="do not print the table")] = False,
+) -> None:
+    """Compare outcomes between groups: median, mean, difference with a 95 % bootstrap CI,
+    Cliff's delta; printed and saved as CSV and Markdown."""
+    _guard(_compare, results, results2, by, reference, seed, n_boot, out, quiet)
+
+
+def _compare(results: Path, results2: Path | None, by: str | None, reference: str | None,
+             seed: int | None, n_boot: int | None, out: Path | None, quiet: bool) -> None:
+    from stationsim import compare, groups
+
+    data = _analysis_input([results] if results2 is None else [results, results2])
+    col = by if by is not None else groups.default_by(data)
+    if col is None:
+        raise BadInput(f"{results}: nothing to compare in one group; give --by COLUMN "
+                       f"(allowed: {groups.allowed_text(data.runs)}) or a second results folder")
+    kw: dict[str, Any] = {"reference": reference}
+    if seed is not None:
+        kw["seed"] = seed
+    if n_boot is not None:
+        kw["n_boot"] = n_boot
+    comp = _grouping_errors(compare.compare, data.runs, col, **kw)
+    stem = (f"comparison_by_{_slug(comp.by)}" if results2 is None else
+            f"comparison_{_slug(data.labels[0])}_vs_{_slug(data.labels[1])}"
+            + (f"_by_{_slug(comp.by)}" if comp.by != groups.FOLDER else ""))
+    paths = comp.save(out if out is not None else results, stem)
+    if not quiet:
+        typer.echo(comp.to_text())
+        typer.echo("\nwritten: " + "  ".join(str(p) for p in paths))
+
+
+def _slug(text: str) -> str:
+    return "".join(ch if ch.isalnum() else "_" for ch in str(text)).strip("_")
+
+
+@app.command("report")
+def report_cmd(
+    results: Annotated[Path, typer.Argument(help="results folder")],
+    by: Annotated[str | None, typer.Option(
+        help="group column of the runs table, or 'rule' (default as for plot)")] = None,
+    out: Annotated[Path | None, typer.Option(help="HTML file (default: RESULTS/report.html)")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="bootstrap seed of the comparison")] = None,
+) -> None:
+    """Write one self-contained HTML report: figures, comparison, scenario, manifest."""
+    _guard(_report, results, by, out, seed)
+
+
+def _report(results: Path, by: str | None, out: Path | None, seed: int | None) -> None:
+    from stationsim import report
+
+    _analysis_input([results])  # a missing or incomplete folder: exit 2 before any work
+    kw: dict[str, Any] = {} if seed is None else {"seed": seed}
+    path = _grouping_errors(report.write_report, results, by, out, **kw)
+    typer.echo(str(path))
 
 
 def main() -> None:

@@ -95,23 +95,44 @@ def write_results(res: Results, out: Path, scn: Scenario, started: str,
     return manifest
 
 
-def load_results(path: str | Path) -> Results:
-    """Load a results folder written by ``stationsim run``.
+def load_results(path: str | Path, partial: bool = False) -> Results:
+    """Load the tables of a results folder written by ``stationsim run`` or ``stationsim sweep``.
 
     Parameters
     ----------
     path : str or Path
         The folder holding ``manifest.json`` and the tables.
+    partial : bool
+        For an unfinished (running or interrupted) folder: return the runs
+        finished so far, read from its good part files, instead of raising.
+
+    Returns
+    -------
+    Results
+        ``runs``, ``steps`` and ``membership`` DataFrames (sweeps add
+        ``run_id``, ``point`` and one column per varied field) and ``meta``,
+        the manifest.
 
     Raises
     ------
     FileNotFoundError
-        If the folder has no manifest (it is not a complete results folder).
+        If the folder has no manifest, or is unfinished and ``partial`` is false.
     """
     p = Path(path)
     man = p / "manifest.json"
     if not man.is_file():
         raise FileNotFoundError(f"{p}: no manifest.json; not a complete results folder")
     meta = json.loads(man.read_text(encoding="utf-8"))
+    status = meta.get("progress", {}).get("status", "complete")
+    if status != "complete":
+        if not partial:
+            prog = meta.get("progress", {})
+            raise FileNotFoundError(
+                f"{p}: unfinished ({status}, {prog.get('runs_done')} of {prog.get('runs')} runs); "
+                "finish it with the same command and --resume, or pass partial=True")
+        from stationsim.executor import read_parts
+
+        tables = {name: read_parts(p, meta.get("fingerprint", ""), name) for name in TABLES}
+        return Results(meta=meta, **tables)
     tables = {name: pd.read_parquet(p / f"{name}.parquet") for name in TABLES}
     return Results(meta=meta, **tables)

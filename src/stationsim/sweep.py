@@ -1,0 +1,508 @@
+"""Sweep files: which scenario fields to vary, how to sample them, how often to run each point.
+
+A sweep file (TOML, ``scenarios/sweeps/``) names a ``base`` scenario (a path
+relative to the sweep file), the fields to vary by their dotted scenario path
+(``parameters.learn_rate``, ``stations.CSS.rule``, ``states.CHN.transparency``
+... anything :func:`stationsim.scenario.with_overrides` accepts), a sampler,
+the number of samples, the replications per point and a master seed::
+
+    name = "example"
+    base = "../css_vs_iss.toml"
+    sampler = "lhs"            # grid | random | lhs | sobol
+    samples = 50               # points (random, lhs); base samples N (sobol)
+    replications = 4
+    seed = 11
+
+    [[vary]]
+    path = "parameters.learn_rate"     # range: the Param's bounds unless low/high given
+    [[vary]]
+    path = "stations.CSS.rule"         # categorical: every registered rule by default
+    [[vary]]
+    path = "states.CHN.transparency"
+    low = 0.2
+    high = 0.9
+
+Samplers:
+
+* ``grid`` -- the Cartesian product of every dimension's ``values`` (a range
+  gives ``levels`` evenly spaced values from ``low`` to ``high``).
+* ``random`` -- ``samples`` independent draws from a numpy Generator seeded
+  with the master seed's root ``SeedSequence`` (the runs' seeds are its
+  children, so the two streams never overlap).
+* ``lhs`` -- SALib's Latin hypercube, ``samples`` points.
+* ``sobol`` -- SALib's Saltelli/Sobol' sequence: ``samples`` base samples give
+  ``samples * (2D + 2)`` points (``samples * (D + 2)`` with
+  ``second_order = false``), in SALib's order, ready for ``SALib.analyze.sobol``.
+
+For the last three every dimension is sampled on [0, 1) and mapped to its
+range (integers: equal-width bins over ``low..high``) or to one of its
+``values`` (equal-width bins), so categorical dimensions (rules, channels,
+booleans) mix freely with numeric ones.
+
+Point *p*, replication *r* is run ``run_id = p * replications + r``; its seed
+is ``batch.run_seed(seed, run_id)`` (or ``run_seed(seed, r)`` with
+``common_random_numbers = true``, so every point sees the same random
+streams).  Validation happens before anything runs: a bad sweep raises
+:class:`~stationsim.scenario.ScenarioError` naming the file, the field path
+and what is allowed, and every point is checked against the scenario with
+:func:`~stationsim.scenario.with_overrides`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import math
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from stationsim.executor import Job, default_chunk_runs, execute, scenario_data
+from stationsim.params import PARAMETERS
+from stationsim.results import scenario_manifest
+from stationsim.rules import RULES
+from stationsim.scenario import (
+    STATE_ATTRIBUTES,
+    Scenario,
+    ScenarioError,
+    _list_index,
+    _pydantic_message,
+    load_scenario,
+    with_overrides,
+)
+
+Value = bool | int | float | str
+SAMPLERS = ("grid", "random", "lhs", "sobol")
+#: scenario fields a sweep may not vary (they define the run, not the model)
+FIXED_FIELDS = ("name", "description", "seed", "replications", "states_csv")
+MAX_RUNS = 10_000_000
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class VarySpec(_Strict):
+    """One dimension of a sweep: a scenario field, by dotted path, and its values or range."""
+
+    path: Annotated[str, Field(pattern=r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)+$|^[A-Za-z_]+$")]
+    values: list[Any] | None = Field(None, min_length=1)
+    low: float | None = None
+    high: float | None = None
+    levels: int | None = Field(None, ge=2, le=100_000)
+
+
+class SweepSpec(_Strict):
+    """The sweep file format (validated; see the module docstring)."""
+
+    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.\-]{1,64}$")]
+    description: str = ""
+    base: str
+    sampler: Literal["grid", "random", "lhs", "sobol"] = "grid"
+    samples: int | None = Field(None, ge=1, le=MAX_RUNS)
+    second_order: bool | None = None
+    replications: int = Field(1, ge=1, le=MAX_RUNS)
+    seed: int = Field(0, ge=0, le=2**63 - 1)
+    steps: int | None = Field(None, ge=1, le=10_000)
+    common_random_numbers: bool = False
+    vary: list[VarySpec] = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """A validated sweep dimension.
+
+    ``kind`` is ``real`` or ``int`` (a range ``low..high``), or ``values`` (a
+    list, numeric or categorical).  ``column`` names it in the result tables:
+    the dotted path itself.
+    """
+
+    path: str
+    kind: Literal["real", "int", "values"]
+    low: float = 0.0
+    high: float = 1.0
+    values: tuple[Value, ...] = ()
+    levels: int | None = None
+
+    @property
+    def column(self) -> str:
+        return self.path
+
+    def grid(self) -> list[Value]:
+        """The values this dimension takes on a grid."""
+        if self.kind == "values":
+            return list(self.values)
+        assert self.levels is not None
+        xs = np.linspace(self.low, self.high, self.levels)
+        if self.kind == "int":
+            return list(dict.fromkeys(round(float(x)) for x in xs))
+        return [float(x) for x in xs]
+
+    def from_unit(self, u: float) -> Value:
+        """Map ``u`` in [0, 1) to this dimension (equal-width bins for ints and lists)."""
+        u = min(max(float(u), 0.0), 1.0)
+        if self.kind == "real":
+            return float(self.low + u * (self.high - self.low))
+        if self.kind == "int":
+            lo, hi = int(self.low), int(self.high)
+            return min(lo + math.floor(u * (hi - lo + 1)), hi)
+        k = len(self.values)
+        return self.values[min(math.floor(u * k), k - 1)]
+
+    def describe(self) -> dict[str, Any]:
+        """Plain data for the manifest."""
+        out: dict[str, Any] = {"path": self.path, "column": self.column, "kind": self.kind}
+        if self.kind == "values":
+            out["values"] = list(self.values)
+        else:
+            out.update(low=self.low, high=self.high)
+            if self.levels is not None:
+                out["levels"] = self.levels
+        return out
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """A validated sweep: the spec, its base scenario and every point's overrides."""
+
+    spec: SweepSpec
+    source: str
+    text: str
+    base: Scenario
+    dimensions: tuple[Dimension, ...]
+    points: tuple[dict[str, Value], ...]
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def replications(self) -> int:
+        return self.spec.replications
+
+    @property
+    def total_runs(self) -> int:
+        return len(self.points) * self.spec.replications
+
+    @property
+    def text_hash(self) -> str:
+        return hashlib.sha256(self.text.encode()).hexdigest()
+
+    def manifest(self) -> dict[str, Any]:
+        """What the results manifest records of the sweep."""
+        return {"name": self.name, "source": self.source, "sha256": self.text_hash,
+                "text": self.text, "sampler": self.spec.sampler, "samples": self.spec.samples,
+                "second_order": self.spec.second_order if self.spec.sampler == "sobol" else None,
+                "replications": self.spec.replications, "points": len(self.points),
+                "common_random_numbers": self.spec.common_random_numbers,
+                "dimensions": [d.describe() for d in self.dimensions]}
+
+
+# ----------------------------------------------------------------------------- loading
+
+
+def load_sweep(path: str | Path) -> Sweep:
+    """Read and validate a sweep file, its base scenario and every point.
+
+    Raises
+    ------
+    ScenarioError
+        If the sweep file or its base scenario is missing or invalid, or a
+        point's overrides do not validate; the message names the file, the
+        field path and what is allowed.
+    """
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (FileNotFoundError, IsADirectoryError):
+        raise ScenarioError(f"{p}: file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"{p}: cannot read file: {exc}") from None
+    return sweep_from_text(text, source=str(p), base_dir=p.parent)
+
+
+def sweep_from_text(text: str, source: str = "<string>", base_dir: Path | None = None) -> Sweep:
+    """Parse and validate sweep TOML text (``base`` resolves against ``base_dir``)."""
+    if not text.strip():
+        raise ScenarioError(f"{source}: file is empty; a sweep needs name, base and [[vary]]")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{source}: not valid TOML: {exc}") from None
+    try:
+        spec = SweepSpec.model_validate(data)
+    except ValidationError as exc:
+        msg = _pydantic_message(source, exc).replace("not part of the scenario format",
+                                                     "not part of the sweep format")
+        raise ScenarioError(msg) from None
+    _check_sampler_fields(spec, source)
+    base_path = Path(spec.base)
+    if not base_path.is_absolute() and base_dir is not None:
+        base_path = base_dir / base_path
+    if not base_path.is_file():
+        raise ScenarioError(f"{source}: base: scenario file not found: {base_path}")
+    base = load_scenario(base_path)
+    data_raw = base.raw()
+    dims = tuple(_dimension(v, i, data_raw, source) for i, v in enumerate(spec.vary))
+    seen: dict[str, int] = {}
+    for i, d in enumerate(dims):
+        if d.path in seen:
+            raise ScenarioError(f"{source}: vary[{i}].path: {d.path!r} is already varied by "
+                                f"vary[{seen[d.path]}]; each path once")
+        seen[d.path] = i
+    points = _sample(spec, dims, source)
+    runs = len(points) * spec.replications
+    if runs > MAX_RUNS:
+        raise ScenarioError(f"{source}: {len(points)} points x {spec.replications} replications "
+                            f"= {runs} runs; at most {MAX_RUNS} allowed")
+    _check_points(base, points, source)
+    return Sweep(spec=spec, source=source, text=text, base=base, dimensions=dims,
+                 points=tuple(points))
+
+
+def _check_sampler_fields(spec: SweepSpec, src: str) -> None:
+    if spec.sampler == "grid":
+        if spec.samples is not None:
+            raise ScenarioError(f"{src}: samples: not used by the grid sampler (its size is the "
+                                "product of the dimensions); remove it or choose random, lhs "
+                                "or sobol")
+    elif spec.samples is None:
+        raise ScenarioError(f"{src}: samples: required by the {spec.sampler} sampler (an "
+                            "integer >= 1)")
+    if spec.second_order is not None and spec.sampler != "sobol":
+        raise ScenarioError(f"{src}: second_order: used by the sobol sampler only")
+    for i, v in enumerate(spec.vary):
+        if v.levels is not None and spec.sampler != "grid":
+            raise ScenarioError(f"{src}: vary[{i}].levels: used by the grid sampler only "
+                                f"({spec.sampler} samples the range itself)")
+
+
+def get_path(data: dict[str, Any], path: str) -> Any:
+    """Value at a dotted ``path`` of raw scenario data (see ``scenario.set_path``).
+
+    Raises ``KeyError`` naming the part of the path that does not exist.
+    """
+    node: Any = data
+    parts = path.split(".")
+    for i, part in enumerate(parts):
+        if isinstance(node, list):
+            node = node[_list_index(node, part)]
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
+            raise KeyError(f"{'.'.join(parts[: i + 1])}: no such field")
+    return node
+
+
+def _default_range(path: str, base_value: Any) -> tuple[str, Any] | None:
+    """The natural range or categories of a path, when the user gives none."""
+    parts = path.split(".")
+    field = parts[-1]
+    if parts[0] == "parameters" and len(parts) == 2 and field in PARAMETERS:
+        prm = PARAMETERS[field]
+        if prm.kind == "bool":
+            return "values", (False, True)
+        if prm.kind == "category":
+            return "values", prm.categories
+        return prm.kind, (prm.low, prm.high)
+    if parts[0] == "stations" and len(parts) == 3:
+        if field == "rule":
+            return "values", tuple(sorted(RULES))
+        if field == "channel":
+            return "values", ("un", "bilateral")
+        if field == "host_share_min":
+            return "real", (0.0, 1.0)
+    if parts[0] == "states" and len(parts) == 3:
+        if field in STATE_ATTRIBUTES:
+            return "real", (0.0, 1.0)
+        if field == "alignment" and not isinstance(base_value, list):
+            return "real", (-1.0, 1.0)
+    if isinstance(base_value, bool):
+        return "values", (False, True)
+    return None
+
+
+def _dimension(v: VarySpec, i: int, data: dict[str, Any], src: str) -> Dimension:
+    where = f"{src}: vary[{i}]"
+    path = v.path
+    head = path.split(".")[0]
+    if head in FIXED_FIELDS:
+        raise ScenarioError(f"{where}.path: {path!r} cannot be varied (a sweep sets seeds and "
+                            "replications itself); vary a model field instead")
+    if head == "parameters":
+        pname = path.split(".", 1)[1] if "." in path else ""
+        if pname not in PARAMETERS:
+            raise ScenarioError(f"{where}.path: unknown parameter {pname!r}; allowed: "
+                                + ", ".join(PARAMETERS))
+        base_value: Any = data.get("parameters", {}).get(pname, PARAMETERS[pname].default)
+    else:
+        try:
+            base_value = get_path(data, path)
+        except (KeyError, IndexError) as exc:
+            raise ScenarioError(f"{where}.path: {exc.args[0]} in the base scenario") from None
+    if v.values is not None:
+        if v.low is not None or v.high is not None:
+            raise ScenarioError(f"{where}: give either values or low/high, not both")
+        return Dimension(path, "values", values=_check_values(v.values, f"{where}.values"))
+    default = _default_range(path, base_value)
+    if v.low is None and v.high is None:
+        if default is None:
+            raise ScenarioError(f"{where}: {path!r} has no default range; give values = [...] "
+                                "or low and high")
+        kind, rng = default
+        if kind == "values":
+            if v.levels is not None:
+                raise ScenarioError(f"{where}.levels: {path!r} is categorical; levels applies "
+                                    "to ranges only")
+            return Dimension(path, "values", values=tuple(rng))
+        low, high = float(rng[0]), float(rng[1])
+    else:
+        if default is not None and default[0] == "values":
+            raise ScenarioError(f"{where}: {path!r} is categorical; give values = [...] "
+                                f"(allowed: {', '.join(map(repr, default[1]))})")
+        if isinstance(base_value, bool) or not isinstance(base_value, int | float):
+            raise ScenarioError(f"{where}: {path!r} is not numeric in the base scenario "
+                                f"({base_value!r}); give values = [...]")
+        kind = default[0] if default is not None else (
+            "int" if isinstance(base_value, int) else "real")
+        bounds: tuple[float, float] | None = (
+            (float(default[1][0]), float(default[1][1])) if default is not None else None)
+        lo = v.low if v.low is not None else (bounds[0] if bounds else None)
+        hi = v.high if v.high is not None else (bounds[1] if bounds else None)
+        if lo is None or hi is None:
+            raise ScenarioError(f"{where}: {path!r} has no default range; give both low and high")
+        low, high = float(lo), float(hi)
+        if bounds is not None and (low < bounds[0] or high > bounds[1]):
+            raise ScenarioError(f"{where}: [{low:g}, {high:g}] leaves the allowed range of "
+                                f"{path} [{bounds[0]:g}, {bounds[1]:g}]")
+    if not (math.isfinite(low) and math.isfinite(high)) or low > high:
+        raise ScenarioError(f"{where}: low ({low:g}) must be a number <= high ({high:g})")
+    if kind == "int" and (low != int(low) or high != int(high)):
+        raise ScenarioError(f"{where}: {path!r} is an integer; low and high must be integers")
+    return Dimension(path, "int" if kind == "int" else "real", low=low, high=high,
+                     levels=v.levels)
+
+
+def _check_values(values: list[Any], where: str) -> tuple[Value, ...]:
+    kinds = set()
+    for j, x in enumerate(values):
+        if isinstance(x, bool):
+            kinds.add("bool")
+        elif isinstance(x, int | float):
+            if not math.isfinite(x):
+                raise ScenarioError(f"{where}[{j}]: must be finite, got {x}")
+            kinds.add("number")
+        elif isinstance(x, str):
+            kinds.add("str")
+        else:
+            raise ScenarioError(f"{where}[{j}]: must be a number, string or boolean, got "
+                                f"{type(x).__name__}")
+    if len(kinds) > 1:
+        raise ScenarioError(f"{where}: values must all be of one type (numbers, strings or "
+                            f"booleans), got {', '.join(sorted(kinds))}")
+    if len(set(map(repr, values))) != len(values):
+        raise ScenarioError(f"{where}: values must be distinct")
+    if kinds == {"number"} and any(isinstance(x, float) for x in values):
+        return tuple(float(x) for x in values)  # one column type: float64
+    return tuple(values)
+
+
+# ----------------------------------------------------------------------------- sampling
+
+
+def _sample(spec: SweepSpec, dims: tuple[Dimension, ...], src: str) -> list[dict[str, Value]]:
+    if spec.sampler == "grid":
+        for i, d in enumerate(dims):
+            if d.kind != "values" and d.levels is None:
+                raise ScenarioError(f"{src}: vary[{i}].levels: the grid sampler needs levels "
+                                    f"(how many values from {d.low:g} to {d.high:g}) or "
+                                    "values = [...]")
+        axes = [d.grid() for d in dims]
+        n = math.prod(len(a) for a in axes)
+        if n > MAX_RUNS:
+            raise ScenarioError(f"{src}: vary: the grid has {n} points; at most {MAX_RUNS}")
+        return [{d.column: x for d, x in zip(dims, combo, strict=True)}
+                for combo in itertools.product(*axes)]
+    unit = unit_sample(spec.sampler, len(dims), spec.samples or 1, spec.seed,
+                       second_order=spec.second_order is not False)
+    return [{d.column: d.from_unit(u) for d, u in zip(dims, row, strict=True)} for row in unit]
+
+
+def unit_sample(sampler: str, dims: int, samples: int, seed: int,
+                second_order: bool = True) -> np.ndarray:
+    """Points in [0, 1)^dims from the ``random``, ``lhs`` or ``sobol`` sampler."""
+    if sampler == "random":
+        return np.random.default_rng(np.random.SeedSequence(seed)).random((samples, dims))
+    problem = {"num_vars": dims, "names": [f"x{i}" for i in range(dims)],
+               "bounds": [[0.0, 1.0]] * dims}
+    if sampler == "lhs":
+        from SALib.sample import latin
+
+        return np.asarray(latin.sample(problem, samples, seed=seed))
+    if sampler == "sobol":
+        import warnings
+
+        from SALib.sample import sobol
+
+        with warnings.catch_warnings():  # SALib warns when N is not a power of 2
+            warnings.simplefilter("ignore")
+            out = sobol.sample(problem, samples, calc_second_order=second_order, seed=seed)
+        return np.clip(np.asarray(out), 0.0, np.nextafter(1.0, 0.0))
+    raise ValueError(f"unknown sampler {sampler!r}; allowed: {', '.join(SAMPLERS)}")
+
+
+def _check_points(base: Scenario, points: list[dict[str, Value]], src: str) -> None:
+    """Every distinct point must give a valid scenario (checked once per distinct point)."""
+    seen: set[str] = set()
+    errors: list[str] = []
+    for i, pt in enumerate(points):
+        key = repr(sorted(pt.items()))
+        if key in seen:
+            continue
+        seen.add(key)
+        try:
+            with_overrides(base, pt)
+        except ScenarioError as exc:
+            errors.append(f"{src}: point {i} {pt}: {exc}")
+            if len(errors) >= 3:
+                break
+    if errors:
+        raise ScenarioError("\n".join(errors))
+
+
+# ----------------------------------------------------------------------------- running
+
+
+def sweep_job(sweep: Sweep, chunk_runs: int | None = None) -> Job:
+    """The executor's job for a sweep: base scenario as data, each point's values."""
+    cols = tuple(d.column for d in sweep.dimensions)
+    return Job(kind="sweep", scenario=scenario_data(sweep.base), source=sweep.base.source,
+               columns=cols, points=tuple(tuple(pt[c] for c in cols) for pt in sweep.points),
+               replications=sweep.spec.replications, master_seed=sweep.spec.seed,
+               steps=sweep.spec.steps, chunk_runs=chunk_runs or default_chunk_runs(
+                   sweep.total_runs),
+               common_random_numbers=sweep.spec.common_random_numbers)
+
+
+def sweep_manifest(sweep: Sweep) -> dict[str, Any]:
+    """The caller's part of a sweep folder's manifest."""
+    return {"kind": "sweep", "sweep": sweep.manifest(), "scenario": scenario_manifest(sweep.base)}
+
+
+def run_sweep(sweep: Sweep | str | Path, out: str | Path, *, workers: int | None = None,
+              backend: str = "local", scheduler: str | None = None, resume: bool = False,
+              progress: bool | None = None, chunk_runs: int | None = None) -> dict[str, Any]:
+    """Run a sweep into the folder ``out`` and return its manifest.
+
+    The Python form of ``stationsim sweep``; load the tables with
+    :func:`stationsim.load_results`.  See :func:`stationsim.executor.execute`
+    for the options.
+    """
+    sw = sweep if isinstance(sweep, Sweep) else load_sweep(sweep)
+    return execute(sweep_job(sw, chunk_runs), Path(out), sweep_manifest(sw), workers=workers,
+                   backend=backend, scheduler=scheduler, resume=resume, progress=progress,
+                   label=sw.name)
