@@ -8,6 +8,8 @@ setting attributes or trust directly where a scripted situation is needed.
 from __future__ import annotations
 
 import itertools
+import subprocess
+import sys
 from typing import Any
 
 import numpy as np
@@ -121,3 +123,10 @@ def participants(model: StationModel) -> dict[str, set[str]]:
 def strictly_decreasing(xs: list[float]) -> bool:
     """Whether every value is below the one before it."""
     return all(b < a for a, b in itertools.pairwise(xs))
+
+
+def run_cli(*args: str, cwd: str | None = None,
+            timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m stationsim.cli ARGS`` in a fresh process; capture its text output."""
+    return subprocess.run([sys.executable, "-m", "stationsim.cli", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=timeout, check=False)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import csv
 import hashlib
+import io
 import math
 import tomllib
 from pathlib import Path
@@ -237,7 +238,12 @@ def _read_states_csv(path: Path, where: str) -> list[dict[str, Any]]:
     if not path.is_file():
         raise ScenarioError(f"{where}: states_csv: file not found: {path}")
     rows: list[dict[str, Any]] = []
-    with path.open(newline="", encoding="utf-8") as fh:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"{where}: states_csv: cannot read {path} as UTF-8 text: "
+                            f"{exc}") from None
+    with io.StringIO(text, newline="") as fh:
         reader = csv.DictReader(fh)
         for n, row in enumerate(reader, start=2):
             rec: dict[str, Any] = {"assets": {}}
@@ -329,21 +335,25 @@ def scenario_from_dict(data: dict[str, Any], source: str = "<dict>", text: str =
     for key in ("source", "text"):
         if key in data:
             raise ScenarioError(f"{source}: {key}: unknown field (not part of the scenario format)")
+    csv_rows: list[dict[str, Any]] = []
     if data.get("states_csv") is not None and isinstance(data["states_csv"], str):
         csv_path = Path(data["states_csv"])
         if not csv_path.is_absolute() and base_dir is not None:
             csv_path = base_dir / csv_path
-        data["_csv_rows"] = _read_states_csv(csv_path, source)
-    csv_rows = data.pop("_csv_rows", [])
+        csv_rows = _read_states_csv(csv_path, source)
     try:
         scn = Scenario.model_validate({**data, "source": source, "text": text})
     except ValidationError as exc:
         raise ScenarioError(_pydantic_message(source, exc)) from None
     if csv_rows:
-        try:
-            extra = [StateSpec.model_validate(r) for r in csv_rows]
-        except ValidationError as exc:
-            raise ScenarioError(_pydantic_message(f"{source}: states_csv", exc)) from None
+        extra, problems = [], []
+        for n, r in enumerate(csv_rows, start=2):  # line numbers as _read_states_csv's
+            try:
+                extra.append(StateSpec.model_validate(r))
+            except ValidationError as exc:
+                problems.append(_pydantic_message(f"{csv_path}: line {n}", exc))
+        if problems:
+            raise ScenarioError(f"{source}: states_csv: invalid rows\n" + "\n".join(problems))
         scn = scn.model_copy(update={"states": [*scn.states, *extra]})
     _check_references(scn)
     return scn
@@ -476,6 +486,10 @@ def _check_station_setting(ev: EventSpec, where: str, errors: list[str]) -> None
         errors.append(f"{where}.value: must be a number")
     elif attr == "host_share_min" and not 0.0 <= float(val) <= 1.0:  # type: ignore[arg-type]
         errors.append(f"{where}.value: must be in [0, 1]")
+    elif attr == "capacity" and int(val) < 0:  # type: ignore[arg-type]
+        errors.append(f"{where}.value: capacity must be >= 0, got {val}")
+    elif attr == "operating_cost" and not float(val) > 0.0:  # type: ignore[arg-type]
+        errors.append(f"{where}.value: operating_cost must be > 0, got {val}")
 
 
 def _is_generated(iso: str, scn: Scenario) -> bool:
