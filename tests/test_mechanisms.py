@@ -197,6 +197,20 @@ def test_reopened_station_empties_again_when_it_closes_again() -> None:
     assert s.exit_reason[g] == "closed" and s.exit_step[g] == 8
 
 
+@pytest.mark.parametrize("year", [2001, 2005])  # before it opens, after it closes
+def test_join_event_at_a_station_that_is_not_open_is_refused(year: int) -> None:
+    events = [{"year": year, "type": "join", "station": "S", "state": "GST"}]
+    model = make_model(stations=[station(open_from=2002, close_at=2004)], events=events,
+                       steps=6, log_events=True)
+    s = model.stations[0]
+    for _ in range(6):
+        model.step()
+        if model.year - 1 == year:
+            assert ("S", "GST", "refused", "ineligible") in model.last_log
+        if not s.is_open(model.year - 1):
+            assert s.members.size == 0
+
+
 # ----------------------------------------------------------------------------- lifetime
 
 

@@ -327,9 +327,12 @@ class StationModel(mesa.Model):  # type: ignore[misc]
         """Admit ``idx`` outside negotiation (founders, ``join`` events), within capacity.
 
         States banned with a participant, already members, or (exclusive
-        membership) guests elsewhere are skipped and logged.
+        membership) guests elsewhere are skipped and logged, as is everyone
+        while the station is not open (a ``join`` event before it opens or
+        after it closes).
         """
         ok = ~s.member[idx] & (idx != s.host) & ~self.banned_with(s.participants)[idx]
+        ok &= s.is_open(self.year)
         if self.exclusive:
             ok &= ~self.guest_elsewhere(s)[idx]
         idx_ok = idx[ok]
