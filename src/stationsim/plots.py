@@ -327,7 +327,8 @@ def outcome_distributions(runs: pd.DataFrame, outcomes: Sequence[str] | None = N
                 (med,) = ax.plot([i - 0.3, i + 0.3], [np.median(vals)] * 2, color="black",
                                  lw=1.8, zorder=4)
                 med.set_gid(f"median:{oc}:{name}")
-        _tick_labels(ax, ["all" if col is None else G.level_label(lev) for lev, _ in parts])
+        _tick_labels(ax, ["all runs" if col is None else G.level_label(lev) for lev, _ in parts])
+        _note_constant(ax, runs[oc])
         ax.set_xlim(-0.6, len(parts) - 0.4)
         ax.set_title(head, fontsize=9, color=station_colour(station) if station else "black")
         ax.set_ylabel(unit, fontsize=8)
@@ -364,6 +365,7 @@ def outcome_ecdfs(runs: pd.DataFrame, outcomes: Sequence[str] | None = None,
             y = np.arange(1, vals.size + 1) / vals.size
             (line,) = ax.plot(vals, y, drawstyle="steps-post", color=c, lw=1.6)
             line.set_gid(f"ecdf:{oc}:{'all' if col is None else G.level_label(lev)}")
+        _note_constant(ax, runs[oc])
         ax.set_title(head, fontsize=9, color=station_colour(station) if station else "black")
         ax.set_xlabel(unit, fontsize=8)
         ax.set_ylabel("share of runs \u2264 x", fontsize=8)
@@ -374,6 +376,15 @@ def outcome_ecdfs(runs: pd.DataFrame, outcomes: Sequence[str] | None = None,
     fig.suptitle(_title("Empirical CDF of outcomes per run", _scenario(runs),
                         describe_runs(runs, col), title), fontsize=11)
     return fig
+
+
+def _note_constant(ax: Axes, values: pd.Series) -> None:
+    """Say so in the panel when an outcome has one value in every run (an empty-looking panel)."""
+    v = _finite(values)
+    if v.size and np.ptp(v) == 0:
+        ax.text(0.5, 0.92, f"every run: {v[0]:.4g}", transform=ax.transAxes, ha="center",
+                va="top", fontsize=8, color=NEUTRAL, zorder=6,
+                bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "#cccccc"})
 
 
 def _colour(colours: dict[Any, str], lev: Any, col: str | None, station: str | None) -> str:
@@ -422,8 +433,9 @@ def station_time_series(steps: pd.DataFrame, by: str | None = None,
             c = colours[lev] if col is not None else station_colour(str(st))
             name = "all" if col is None else G.level_label(lev)
             x = q.index.to_numpy(dtype=float)
-            fill = ax.fill_between(x, q[lo].to_numpy(float), q[hi].to_numpy(float), color=c,
-                                   alpha=0.2, lw=0, step=None)
+            fill = ax.fill_between(x, q[lo].to_numpy(float), q[hi].to_numpy(float),
+                                   facecolor=mpl.colors.to_rgba(c, 0.18),
+                                   edgecolor=mpl.colors.to_rgba(c, 0.8), lw=0.8, ls="--")
             fill.set_gid(f"band:{st}:{name}")
             (line,) = ax.plot(x, q[0.5].to_numpy(float), color=c, lw=2, marker="o", ms=3)
             line.set_gid(f"median:{st}:{name}")
