@@ -513,6 +513,9 @@ def membership_heatmap(membership: pd.DataFrame, by: str | None = None,
           + ("\n(closed at end)" if s in closed else "") for s, g in pcols]
     ax.set_xticks(range(n_cols), xl, fontsize=8)
     ax.xaxis.tick_top()
+    if col is not None:
+        ax.xaxis.set_label_position("top")
+        ax.set_xlabel(f"station, then {col}", fontsize=9)
     for lab, (s, _) in zip(ax.get_xticklabels(), pcols, strict=True):
         lab.set_color(station_colour(str(s)))
         lab.set_fontweight("bold")
