@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,7 @@ from stationsim.cli import app
 from stationsim.params import PARAMETERS
 from stationsim.results import load_results
 from stationsim.scenario import ScenarioError
-from stationsim.sweep import load_sweep, run_sweep
+from stationsim.sweep import load_sweep, run_sweep, sweep_from_text
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = ROOT / "scenarios" / "css_vs_iss.toml"
@@ -180,3 +181,13 @@ def test_resume_refuses_another_sweep(tmp_path: Path) -> None:
     # resuming a finished sweep does nothing and succeeds
     r = CliRunner().invoke(app, ["sweep", str(p), "--out", str(out), "--resume"])
     assert r.exit_code == 0 and "already complete" in r.output
+
+
+def test_readme_sweep_example_validates() -> None:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = [b for b in re.findall(r"```toml\n(.*?)```", text, flags=re.S) if "[[vary]]" in b]
+    assert blocks, "README has no sweep example"
+    sw = sweep_from_text(blocks[0], source="README.md", base_dir=ROOT / "scenarios" / "sweeps")
+    assert sw.spec.sampler == "lhs" and len(sw.points) == 40 and sw.total_runs == 200
+    assert [d.path for d in sw.dimensions] == ["stations.CSS.rule", "parameters.learn_rate",
+                                               "states.CHN.transparency"]

@@ -649,7 +649,9 @@ def execute(job: Job, out: Path, manifest: dict[str, Any], *, workers: int | Non
     man["timing"]["runs_this_session"] = job.total_runs - runs_before
     save("complete")
     shutil.rmtree(out / "parts", ignore_errors=True)
-    note(f"{job.total_runs} runs in {wall:.1f} s ({backend}, {workers} worker(s); "
+    ran = job.total_runs - runs_before
+    what = f"{ran} runs" if ran == job.total_runs else f"{ran} missing runs of {job.total_runs}"
+    note(f"{what} in {wall:.1f} s ({backend}, {man['backend']['workers']} worker(s); "
          f"backend start {man['timing']['backend_start_s']:.3f} s)")
     return man
 
