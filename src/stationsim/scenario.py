@@ -404,6 +404,9 @@ def _check_references(scn: Scenario) -> None:
             if f == st.host:
                 errors.append(f"{src}: stations[{i}].founding_members[{j}]: the host is not "
                               "its own guest")
+            if f in st.founding_members[:j]:
+                errors.append(f"{src}: stations[{i}].founding_members[{j}]: {f!r} is listed "
+                              "twice")
         if len(st.founding_members) > st.capacity:
             errors.append(f"{src}: stations[{i}].capacity: {st.capacity} is less than the "
                           f"{len(st.founding_members)} founding members (founders use slots)")
