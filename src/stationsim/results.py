@@ -24,6 +24,8 @@ from stationsim.batch import Results
 from stationsim.scenario import Scenario
 
 TABLES = ("runs", "steps", "membership")
+_UMASK = os.umask(0)
+os.umask(_UMASK)
 
 
 def now_iso() -> str:
@@ -40,6 +42,7 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
         write(Path(tmp))
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; results are ordinary files
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
