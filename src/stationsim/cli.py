@@ -14,7 +14,13 @@ from typing import Annotated, Any
 
 import typer
 
-from stationsim.executor import BACKENDS, OutputError, default_workers, execute, run_job
+from stationsim.executor import (
+    BACKENDS,
+    ExecutorInputError,
+    default_workers,
+    execute,
+    run_job,
+)
 from stationsim.results import load_results, now_iso, scenario_manifest
 from stationsim.scenario import Scenario, ScenarioError, load_scenario, with_overrides
 from stationsim.sweep import load_sweep, sweep_job, sweep_manifest
@@ -65,7 +71,7 @@ def default_out(scn: Scenario) -> Path:
 def _guard(fn: Any, *args: Any, **kwargs: Any) -> None:
     try:
         fn(*args, **kwargs)
-    except (ScenarioError, BadInput, OutputError) as exc:
+    except (ScenarioError, BadInput, ExecutorInputError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
     except KeyboardInterrupt:

@@ -73,8 +73,16 @@ BACKENDS = ("local", "dask")
 ROW_GROUP_ROWS = 65_536
 
 
-class OutputError(ValueError):
-    """The output folder cannot be used (exists, or holds another job): bad input, exit 2."""
+class ExecutorInputError(ValueError):
+    """Bad input to the executor (the CLI exits 2); nothing has been written."""
+
+
+class OutputError(ExecutorInputError):
+    """The output folder cannot be used (exists, or holds another job)."""
+
+
+class SchedulerError(ExecutorInputError):
+    """The dask scheduler given by address cannot be reached."""
 
 
 # ----------------------------------------------------------------------------- the job
@@ -340,11 +348,22 @@ class DaskBackend:
 
         self.cluster = None
         if scheduler:
-            self.client = Client(scheduler)
+            try:
+                self.client = Client(scheduler, timeout="20s")
+            except (OSError, TimeoutError, ValueError) as exc:
+                raise SchedulerError(f"--scheduler {scheduler}: cannot connect: {exc}") from None
         else:
-            self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                        host="127.0.0.1", dashboard_address=None,
-                                        silence_logs=logging.ERROR)
+            # Workers start with Ctrl-C ignored (the disposition survives exec): a terminal's
+            # SIGINT reaches the whole process group, and this process stops the cluster.
+            main = threading.current_thread() is threading.main_thread()
+            prev = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+            try:
+                self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1,
+                                            processes=True, host="127.0.0.1",
+                                            dashboard_address=None, silence_logs=logging.ERROR)
+            finally:
+                if prev is not None:
+                    signal.signal(signal.SIGINT, prev)
             self.client = Client(self.cluster)
         self.workers: int = max(1, sum(self.client.nthreads().values()))
         [self.job_future] = self.client.scatter([job], broadcast=True)
@@ -680,5 +699,5 @@ def read_parts(out: Path, job_fingerprint: str, table: str) -> pd.DataFrame:
     return pa.concat_tables(frames, promote_options="permissive").to_pandas()
 
 
-__all__ = ["Job", "OutputError", "check_out", "default_chunk_runs", "default_workers",
-           "execute", "run_chunk", "run_job"]
+__all__ = ["ExecutorInputError", "Job", "OutputError", "SchedulerError", "check_out",
+           "default_chunk_runs", "default_workers", "execute", "run_chunk", "run_job"]
