@@ -226,3 +226,25 @@ def test_ctrl_c_leaves_resumable_folder_and_bad_part_is_redone(
     assert r.returncode == 0, r.stderr
     assert f"redoing chunk {chunk}" in r.stderr
     assert_same(out, reference)
+
+
+def test_failing_run_is_named_and_folder_resumes(sweep_file: Path, reference: stationsim.Results,
+                                                 tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import stationsim.executor as ex
+
+    real = ex.run_one
+
+    def flaky(scn: stationsim.Scenario, seed: int, rep: int, *a: object) -> object:
+        if rep == 5 and scn.stations[1].rule == "hub_and_spoke":
+            raise ValueError("boom")
+        return real(scn, seed, rep, *a)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ex, "run_one", flaky)
+    out = tmp_path / "out"
+    with pytest.raises(ex.RunFailed, match=r"run_id 5 \(point 0 .*replication 5, run_seed \d+\)"):
+        run_sweep(sweep_file, out, workers=1, progress=False, chunk_runs=CHUNK)
+    assert json.loads((out / "manifest.json").read_text())["progress"]["status"] == "failed"
+    monkeypatch.setattr(ex, "run_one", real)
+    run_sweep(sweep_file, out, workers=1, progress=False, chunk_runs=CHUNK, resume=True)
+    assert_same(out, reference)

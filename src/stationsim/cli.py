@@ -12,6 +12,7 @@ import traceback
 from pathlib import Path
 from typing import Annotated, Any
 
+import pandas as pd
 import typer
 
 from stationsim.executor import (
@@ -21,7 +22,7 @@ from stationsim.executor import (
     execute,
     run_job,
 )
-from stationsim.results import load_results, now_iso, scenario_manifest
+from stationsim.results import now_iso, scenario_manifest
 from stationsim.scenario import Scenario, ScenarioError, load_scenario, with_overrides
 from stationsim.sweep import load_sweep, sweep_job, sweep_manifest
 
@@ -117,7 +118,7 @@ def _run(scenario: Path, seed: int | None, replications: int | None, steps: int 
     _execute(job, target, manifest, workers=workers, resume=resume, quiet=quiet,
              label=scn.name)
     if not quiet:
-        typer.echo(summary(scn, load_results(target).runs, target))
+        typer.echo(summary(scn, pd.read_parquet(target / "runs.parquet"), target))
 
 
 def _execute(job: Any, target: Path, manifest: dict[str, Any], *, workers: int | None,

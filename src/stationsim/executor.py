@@ -85,6 +85,10 @@ class SchedulerError(ExecutorInputError):
     """The dask scheduler given by address cannot be reached."""
 
 
+class RunFailed(RuntimeError):
+    """A run raised; the message names its run id, point, replication and seed."""
+
+
 # ----------------------------------------------------------------------------- the job
 
 
@@ -212,8 +216,13 @@ def run_chunk(job: Job, chunk: int) -> tuple[int, dict[str, pa.Table]]:
     frames: dict[str, list[pd.DataFrame]] = {t: [] for t in TABLES}
     for rid in range(start, stop):
         point, rep = divmod(rid, job.replications)
-        tabs = run_one(_point_scenario(job, point), job.seed_of(rid), rep, job.steps,
-                       job.master_seed)
+        seed = job.seed_of(rid)
+        try:
+            tabs = run_one(_point_scenario(job, point), seed, rep, job.steps, job.master_seed)
+        except Exception as exc:  # say which run, so it can be re-run alone
+            where = dict(zip(job.columns, job.points[point], strict=True))
+            raise RunFailed(f"run_id {rid} (point {point} {where}, replication {rep}, "
+                            f"run_seed {seed}) failed: {type(exc).__name__}: {exc}") from exc
         for name in TABLES:
             frames[name].append(getattr(tabs, name))
     out: dict[str, pa.Table] = {}
