@@ -96,7 +96,7 @@ def _rng(seed: int, outcome: str, group: str) -> np.random.Generator:
 
 
 def _values(s: pd.Series) -> np.ndarray:
-    v = pd.to_numeric(s.astype(float) if pd.api.types.is_bool_dtype(s) else s, errors="coerce")
+    v = pd.to_numeric(s.astype("Float64") if pd.api.types.is_bool_dtype(s) else s, errors="coerce")
     arr = v.to_numpy(dtype=float, na_value=np.nan)
     return arr[np.isfinite(arr)]
 

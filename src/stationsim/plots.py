@@ -426,7 +426,7 @@ def station_time_series(steps: pd.DataFrame, by: str | None = None,
     lo, hi = band
     for ax, st in zip(axes, stations, strict=True):
         for lev, part in parts:
-            d = part[(part["station"] == st) & part["open"].astype(bool)]
+            d = part[(part["station"] == st) & part["open"].eq(True)]
             if d.empty:
                 continue
             q = d.groupby("year")[metric].quantile([0.5, lo, hi]).unstack()
@@ -469,7 +469,7 @@ def membership_probability(membership: pd.DataFrame, by: str | None = None,
     ``(station, group)``; the host of an open station counts as a member.
     """
     membership, col = _prepare(membership, by, runs)
-    m = membership.assign(_member=membership["member_at_end"].astype(float))
+    m = membership.assign(_member=membership["member_at_end"].eq(True).astype(float))
     keys = ["station"] + ([col] if col is not None else [])
     tab = m.pivot_table(index="iso3", columns=keys, values="_member", aggfunc="mean",
                         dropna=False, observed=True)
@@ -507,7 +507,7 @@ def membership_heatmap(membership: pd.DataFrame, by: str | None = None,
     ax.set_yticks(range(n_rows), [f"{s}  {align[s]:+.1f}" for s in prob.index], fontsize=8,
                   family="monospace")
     closed = {st for st, part in membership.groupby("station")
-              if not part.loc[part["role"] == "host", "member_at_end"].astype(bool).any()}
+              if not part.loc[part["role"] == "host", "member_at_end"].eq(True).any()}
     pcols: list[tuple[Any, Any]] = [(c[0], c[1]) for c in prob.columns]
     xl = [(str(s) if col is None else f"{s}\n{G.level_label(g)}")
           + ("\n(closed at end)" if s in closed else "") for s, g in pcols]
@@ -568,7 +568,7 @@ def partnership_graph(membership: pd.DataFrame) -> nx.Graph:
     for st, host in hosts.items():
         g.add_node(f"station:{st}", kind="hub", station=str(st), host=str(host),
                    alignment=float(align.get(host, 0.0)))
-    held = m[m["member_at_end"].astype(bool)].groupby(["station", "iso3"], sort=False).size()
+    held = m[m["member_at_end"].eq(True)].groupby(["station", "iso3"], sort=False).size()
     for key, k in held.items():
         st, iso = str(key[0]), str(key[1])  # type: ignore[index]
         g.add_node(iso, kind="spoke", alignment=float(align[iso]))
