@@ -197,6 +197,19 @@ def test_reopened_station_empties_again_when_it_closes_again() -> None:
     assert s.exit_reason[g] == "closed" and s.exit_step[g] == 8
 
 
+def test_station_opened_joined_and_closed_in_one_year_ends_empty() -> None:
+    """Regression (found by hypothesis): open, join and close events in the same year."""
+    events = [{"year": 2000, "type": "open", "station": "S"},
+              {"year": 2000, "type": "join", "station": "S", "state": "GST"},
+              {"year": 2000, "type": "close", "station": "S"}]
+    model = make_model(stations=[station(open_from=2001, close_at=2002)], events=events,
+                       steps=2)
+    s = model.stations[0]
+    model.step()
+    assert s.members.size == 0
+    assert s.exit_reason[model.index["GST"]] == "closed"
+
+
 @pytest.mark.parametrize("year", [2001, 2005])  # before it opens, after it closes
 def test_join_event_at_a_station_that_is_not_open_is_refused(year: int) -> None:
     events = [{"year": year, "type": "join", "station": "S", "state": "GST"}]

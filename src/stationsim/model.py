@@ -358,7 +358,10 @@ class StationModel(mesa.Model):  # type: ignore[misc]
                 self._force_join(s, s.founders)
             elif s.is_open(self.year):
                 s.closed = False  # reopened by an event: it empties again when it closes
-            elif s.opened and not s.closed:
+            elif (s.opened and not s.closed) or s.member.any():
+                # also catches members who joined by an event in a year the station
+                # was opened and closed again by later events
+                s.opened = True
                 s.closed = True
                 self._log(s, s.members, "exit", "closed")
                 s.remove(s.members, self.t, "closed", int(self.p["reapply_cooldown"]))
