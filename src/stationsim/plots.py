@@ -57,6 +57,11 @@ GROUP_CYCLE = (OKABE_ITO["orange"], OKABE_ITO["sky_blue"], OKABE_ITO["black"], "
 NEUTRAL = "#555555"
 #: Edge width (points) of a link that held in every run, in :func:`partnership_network`.
 EDGE_WIDTH_MAX = 8.0
+#: Spoke fill by alignment in :func:`partnership_network` (``spokes='alignment'``):
+#: U.S.-aligned (-1) ISS blue, through light grey, to China-aligned (+1) CSS vermillion.
+ALIGNMENT_CMAP = mpl.colors.LinearSegmentedColormap.from_list(
+    "alignment", [OKABE_ITO["blue"], "#EEEEEE", OKABE_ITO["vermillion"]])
+ALIGNMENT_NORM = mpl.colors.Normalize(vmin=-1.0, vmax=1.0)
 #: Figures are saved at this resolution (PNG).
 DPI = 150
 
@@ -556,7 +561,7 @@ def partnership_graph(membership: pd.DataFrame) -> nx.Graph:
     Nodes: each station (``'station:<name>'``, ``kind='hub'``, with its ``host``
     and the host's ``alignment``) and each state that is a guest member of some
     station at the end of at least one run (its ISO3 code, ``kind='spoke'``,
-    with ``alignment``).  Edges station-state carry ``station`` and ``share``:
+    with ``alignment`` and ``capability``).  Edges station-state carry ``station`` and ``share``:
     the share of runs in which the state is a member at the end.  Hosts are
     the hubs themselves, not spokes.
     """
@@ -565,15 +570,23 @@ def partnership_graph(membership: pd.DataFrame) -> nx.Graph:
     n_runs = {st: _n_runs(part) for st, part in membership.groupby("station", sort=False)}
     hosts = membership.groupby("station", sort=False)["host_iso3"].first().to_dict()
     align = membership.groupby("iso3")["alignment"].mean().to_dict()
+    cap = (membership.groupby("iso3")["capability"].mean().to_dict()
+           if "capability" in membership.columns else {})
     for st, host in hosts.items():
         g.add_node(f"station:{st}", kind="hub", station=str(st), host=str(host),
                    alignment=float(align.get(host, 0.0)))
     held = m[m["member_at_end"].eq(True)].groupby(["station", "iso3"], sort=False).size()
     for key, k in held.items():
         st, iso = str(key[0]), str(key[1])  # type: ignore[index]
-        g.add_node(iso, kind="spoke", alignment=float(align[iso]))
+        g.add_node(iso, kind="spoke", alignment=float(align[iso]),
+                   capability=float(cap.get(iso, np.nan)))
         g.add_edge(f"station:{st}", iso, station=st, share=float(k) / max(1, n_runs[st]))
     return g
+
+
+def spoke_size(capability: float) -> float:
+    """Marker area (points²) of a spoke sized by capability: 40 at 0 to 400 at 1."""
+    return 40.0 + 360.0 * float(np.nan_to_num(capability, nan=0.0))
 
 
 def _primary_hub(g: nx.Graph, node: str) -> str:
@@ -609,16 +622,21 @@ def network_layout(g: nx.Graph, spacing: float = 2.7) -> dict[str, tuple[float, 
 
 def partnership_network(membership: pd.DataFrame, by: str | None = None,
                         runs: pd.DataFrame | None = None, *, title: str | None = None,
-                        scenario: str | None = None) -> Figure:
+                        scenario: str | None = None, spokes: str = "station") -> Figure:
     """Hubs (stations, with their host) and spokes (member states); edge width is the
     share of runs in which the link held at the end (:data:`EDGE_WIDTH_MAX` points = all runs).
 
     One panel per group, with the same layout in all panels; spokes are
-    outlined in the colour of the station they join most.  The edges of
+    outlined in the colour of the station they join most.  With
+    ``spokes='alignment'`` (used by ``stationsim explore``) each spoke is also
+    filled by its alignment (:data:`ALIGNMENT_CMAP`, with a colour bar) and
+    sized by its capability (:func:`spoke_size`).  The edges of
     station ``S`` in group ``g`` form one LineCollection with the gid
     ``edges:<S>:<g>``; its ``get_linewidths()`` are ``share * EDGE_WIDTH_MAX`` in
     the order of its ``edge_nodes`` attribute (a list of state codes).
     """
+    if spokes not in ("station", "alignment"):
+        raise ValueError(f"spokes={spokes!r}: allowed: 'station', 'alignment'")
     membership, col = _prepare(membership, by, runs)
     parts = G.split(membership, col)
     whole = partnership_graph(membership)
@@ -654,7 +672,10 @@ def partnership_network(membership: pd.DataFrame, by: str | None = None,
                 ax.text(x, y - 0.12, f"host {d['host']}", ha="center", va="center",
                         fontsize=7, color="white", zorder=4)
             else:
-                ax.scatter([x], [y], s=80, color="white", lw=1.6, zorder=3,
+                by_align = spokes == "alignment"
+                ax.scatter([x], [y], s=spoke_size(d["capability"]) if by_align else 80,
+                           color=ALIGNMENT_CMAP(ALIGNMENT_NORM(d["alignment"])) if by_align
+                           else "white", lw=1.6, zorder=3,
                            edgecolors=station_colour(g.nodes[_primary_hub(whole, n)]["station"]))
                 hx, hy = hub_xy[_primary_hub(whole, n)]
                 dx, dy = x - hx, y - hy
@@ -669,6 +690,11 @@ def partnership_network(membership: pd.DataFrame, by: str | None = None,
                      fontsize=10)
     handles = [Line2D([], [], color=NEUTRAL, lw=EDGE_WIDTH_MAX * s, alpha=0.55,
                       label=f"{s:.0%} of runs") for s in (0.25, 0.5, 1.0)]
+    if spokes == "alignment":
+        cb = fig.colorbar(mpl.cm.ScalarMappable(ALIGNMENT_NORM, ALIGNMENT_CMAP), ax=axes,
+                          shrink=0.7, pad=0.01)
+        cb.set_label("alignment (-1 U.S. .. +1 China); size: capability", fontsize=8)
+        cb.ax.tick_params(labelsize=8)
     fig.legend(handles=handles, title="edge width: link held at the end of", ncols=3,
                loc="outside lower center", frameon=False, fontsize=8, title_fontsize=8)
     scn = scenario or _scenario(membership, runs)
