@@ -319,11 +319,13 @@ def _windowed(submit: Any, wait_any: Any, chunks: list[int], window: int) -> Ite
 
 
 class LocalBackend:
-    """A process pool on this machine (fork start method where available)."""
+    """A process pool on this machine (the fork start method where it is safe)."""
 
     def __init__(self, job: Job, workers: int) -> None:
-        methods = mp.get_all_start_methods()
-        ctx = mp.get_context("fork" if "fork" in methods else None)
+        # fork: workers start in milliseconds with everything imported.  Not on macOS, where
+        # fork is unsafe with system frameworks (and Windows has none): the default there.
+        use_fork = "fork" in mp.get_all_start_methods() and sys.platform != "darwin"
+        ctx = mp.get_context("fork" if use_fork else None)
         self.workers: int = workers
         self.pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
                                         initargs=(job, os.getpid()))
