@@ -493,8 +493,12 @@ def good_chunks(out: Path, job: Job, report: Any = None) -> set[int]:
 def consolidate(out: Path, job: Job, table: str) -> int:
     """Stream the parts of ``table`` in run-id order into ``OUT/<table>.parquet``; return rows."""
     paths = [part_path(out, table, k) for k in range(job.n_chunks)]
-    schema = pa.unify_schemas([pq.read_schema(p) for p in paths], promote_options="permissive")
-    meta = {k: v for k, v in (schema.metadata or {}).items() if k != PART_KEY}
+    schemas = [pq.read_schema(p) for p in paths]
+    schema = pa.unify_schemas(schemas, promote_options="permissive")
+    # pandas metadata from a part with the final column types (not one whose column
+    # was all-null in its chunk), so the consolidated table reads back with the same dtypes
+    typed = next((s for s in schemas if s.equals(schema, check_metadata=False)), schema)
+    meta = {k: v for k, v in (typed.metadata or {}).items() if k != PART_KEY}
     schema = schema.with_metadata(meta)
     rows = 0
 
