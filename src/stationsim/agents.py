@@ -132,6 +132,7 @@ def _column(name: str) -> property:
 
     def fset(self: State, value: float) -> None:
         getattr(self.model.states, name)[self.index] = value
+        self.model.touch()  # cached columns derived from attributes are rebuilt
 
     return property(fget, fset, doc=f"The state's {name} (a view of the model's column).")
 

@@ -14,6 +14,20 @@ One step is one year (MODEL.md, *One step*):
 Every phase works on arrays over all states.  All randomness comes from the
 model's generator ``self.rng`` (Mesa's), so a run is fixed by its scenario and
 seed.  The functional forms and their sources are in ``docs/model.md``.
+
+Speed (issue 6, ``benchmarks/README.md``).  A step is a fixed number of array
+operations per open station, whatever the number of states, so what a step
+costs at 1,000 states is mostly numpy's per-call overhead.  To keep that
+number small, columns that depend only on attributes, parameters and station
+settings (distances and baseline trust to each host, abilities to pay,
+spokes' dues ...) are cached per host or station and rebuilt when
+``model.p`` or an attribute changes (events, agent attribute setters, or
+:meth:`StationModel.touch` after writing a column directly); trust in and of
+each host is read as a dense column once per step; learning reads and
+writes a station's pairs through one :class:`~stationsim.trust.TrustBlock`,
+whose values also serve the realised utilities, expulsions and the step's
+mean member trust.  The arithmetic is the same as the per-index methods, and
+the random draws are the same, so results do not depend on the caches.
 """
 
 from __future__ import annotations
@@ -27,10 +41,10 @@ import numpy as np
 import numpy.typing as npt
 
 from stationsim.agents import State, StateTable
-from stationsim.rules.base import Decision, Terms
+from stationsim.rules.base import REASON_CODE, Decision, Terms
 from stationsim.scenario import EventSpec, Scenario
 from stationsim.stations import Station, StepCounts
-from stationsim.trust import Trust
+from stationsim.trust import Trust, TrustBlock
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -42,6 +56,84 @@ STEP_COLUMNS = (
     "mean_member_trust", "applications", "admissions", "refusals", "defaults",
     "host_defaults", "exits", "capacity_used", "host_utility", "guest_utility",
 )
+
+
+class Params(dict[str, Any]):
+    """Parameter values by name; counts assignments so derived columns can be cached."""
+
+    version = 0
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        super().__setitem__(key, value)
+        self.version += 1
+
+    def update(self, *args: Any, **kw: Any) -> None:  # type: ignore[override]
+        super().update(*args, **kw)
+        self.version += 1
+
+
+class _HostView:
+    """Columns over all states relative to one host, valid for one attribute version.
+
+    Every state's trust in the host and the host's trust in every state are
+    read densely once per trust version (:meth:`read`).
+    """
+
+    def __init__(self, model: StationModel, h: int, key: tuple[int, ...]) -> None:
+        p, tr, every = model.p, model.trust, model.everyone
+        self.key = key
+        self.h = h
+        self.dist = tr.distance(every, h)
+        self.base_col = tr.baseline(every, h)
+        self.base_row = tr.baseline(h, every)
+        self.du = float(model.dual_use(h))
+        self.pc_raw = p["w_alignment"] * self.dist + p["w_dual_use"] * self.du
+        self.regional = model.place == model.place[h]
+        self.gap1 = 1.0 + np.maximum(0.0, model.capability[h] - model.capability)
+        self._live: dict[str, tuple[int, FloatArray]] = {}
+
+    def read(self, trust: Trust, which: str, compute: bool = True) -> FloatArray | None:
+        """``"col"`` (every state's trust in the host) or ``"row"`` (the host's trust in
+        every state) at the current trust version; None if not cached and not ``compute``."""
+        c = self._live.get(which)
+        if c is None or c[0] != trust.version:
+            if not compute:
+                return None
+            base = self.base_col if which == "col" else self.base_row
+            c = (trust.version, trust.col(self.h, base) if which == "col"
+                 else trust.row(self.h, base))
+            self._live[which] = c
+        return c[1]
+
+
+class _StationView:
+    """Columns over all states for one station: its settings' part and its membership's part."""
+
+    def __init__(self, model: StationModel, s: Station, key: tuple[Any, ...]) -> None:
+        p, every = model.p, model.everyone
+        self.key = key
+        hv = model.host_view(s.host)
+        self.ability = s.rule.ability(model, s, every)
+        self.soft_strategic = (p["w_soft_power"] * model.developing
+                               + p["w_regional"] * hv.regional
+                               + p["w_strategic"] * model.capability)
+        self.slot = p["slot_cost_share"] * s.operating_cost
+        self.quote = s.rule.quote(model, s, every) if s.rule.quote_is_static else None
+        self._pool: tuple[int, float, FloatArray] | None = None
+
+    def pool(self, model: StationModel, s: Station) -> tuple[float, FloatArray]:
+        """Access to the pooled capability and every state's learning value, for the members now."""
+        c = self._pool
+        if c is None or c[0] != s.version:
+            p = model.p
+            parts = s.participants
+            pooled = float(model.capability[parts].sum())
+            access = pooled / (pooled + p["access_half"])
+            top = float(model.capability[parts].max())
+            learn = p["w_learning"] * np.maximum(0.0, top - model.capability)
+            c = (s.version, access, learn)
+            self._pool = c
+        return c[1], c[2]
 
 
 class StationModel(mesa.Model):  # type: ignore[misc]
@@ -75,7 +167,9 @@ class StationModel(mesa.Model):  # type: ignore[misc]
                  log_events: bool = False) -> None:
         super().__init__(rng=rng)
         self.spec = scenario
-        self.p: dict[str, Any] = scenario.params()
+        self.p: Params = Params(scenario.params())
+        #: incremented when an attribute column changes (events, setters, :meth:`touch`)
+        self.attr_version = 0
         self.start_year = scenario.start_year
         self.n_steps = steps if steps is not None else scenario.steps
         self.t = 0
@@ -92,8 +186,13 @@ class StationModel(mesa.Model):  # type: ignore[misc]
         self.transparency = st.transparency
         self.military_fusion = st.military_fusion
         self.developing = st.developing
+        self.everyone: IntArray = np.arange(self.n, dtype=np.int64)
         scope = st.continent if self.p["regional_scope"] == "continent" else st.region
         _, self.place = np.unique(np.array(scope, dtype=object).astype(str), return_inverse=True)
+        self._host_views: dict[int, _HostView] = {}
+        self._station_views: dict[str, _StationView] = {}
+        self._attr_cache: tuple[tuple[int, int], FloatArray, FloatArray] | None = None
+        self._blocks: dict[str, TrustBlock] = {}
 
         self.trust = Trust(st.alignment, self.p)
         for tr in scenario.trust:
@@ -104,6 +203,7 @@ class StationModel(mesa.Model):  # type: ignore[misc]
 
         self.stations = [Station.from_spec(s, self.index, st.asset_names)
                          for s in scenario.stations]
+        self.trust.watch(np.array([s.host for s in self.stations], dtype=np.int64))
         self.station_by_name = {s.name: s for s in self.stations}
         #: bans as [state, target, start_year, end_year) in state indices
         self.bans: list[list[float]] = []
@@ -125,6 +225,53 @@ class StationModel(mesa.Model):  # type: ignore[misc]
         """Calendar year of the current step."""
         return self.start_year + self.t
 
+    def touch(self) -> None:
+        """Say that attribute columns were written directly, so cached columns are rebuilt.
+
+        Events and the agents' attribute setters call it; code that writes
+        ``model.capability[...]`` (or another column) directly must too.
+        """
+        self.attr_version += 1
+
+    def _at(self, vec: FloatArray, idx: IntArray) -> FloatArray:
+        """``vec[idx]``, without a copy when ``idx`` is :attr:`everyone`."""
+        return vec if idx is self.everyone else vec[idx]
+
+    def _dense(self, idx: IntArray) -> bool:
+        """Whether to read a host's trust for all states rather than for ``idx`` only."""
+        return idx is self.everyone or idx.size * 16 >= self.n
+
+    def _attr_columns(self) -> tuple[FloatArray, FloatArray]:
+        """Dual-use risk and prestige value of every state (cached per version)."""
+        key = (self.p.version, self.attr_version)
+        c = self._attr_cache
+        if c is None or c[0] != key:
+            du = self.military_fusion * (1.0 - self.transparency)
+            prestige = self.p["w_prestige"] * (1.0 - self.capability)
+            c = (key, du, prestige)
+            self._attr_cache = c
+        return c[1], c[2]
+
+    def host_view(self, h: int) -> _HostView:
+        """Cached columns relative to host ``h`` (see :class:`_HostView`)."""
+        key = (self.p.version, self.attr_version, self.trust.base_version)
+        v = self._host_views.get(h)
+        if v is None or v.key != key:
+            self.trust.watch(np.array([h]))
+            v = _HostView(self, h, key)
+            self._host_views[h] = v
+        return v
+
+    def station_view(self, s: Station) -> _StationView:
+        """Cached columns of station ``s`` (see :class:`_StationView`)."""
+        key = (self.p.version, self.attr_version, self.trust.base_version, s.rule_name,
+               s.operating_cost)
+        v = self._station_views.get(s.name)
+        if v is None or v.key != key:
+            v = _StationView(self, s, key)
+            self._station_views[s.name] = v
+        return v
+
     def asset(self, name: str) -> FloatArray:
         """Column of asset ``name`` (zeros if no state has it)."""
         st = self.states
@@ -140,17 +287,41 @@ class StationModel(mesa.Model):  # type: ignore[misc]
         """Whether states ``idx`` share the host's continent or sub-region (``regional_scope``)."""
         return np.asarray(self.place[idx] == self.place[host])
 
-    def political_cost(self, idx: IntArray, host: int) -> FloatArray:
+    def host_distance(self, host: int, idx: IntArray) -> FloatArray:
+        """Normalised alignment distance of states ``idx`` to ``host``."""
+        return self._at(self.host_view(host).dist, idx)
+
+    def host_trust(self, host: int, idx: IntArray) -> FloatArray:
+        """Trust of ``host`` in states ``idx``."""
+        row = self.host_view(host).read(self.trust, "row", compute=self._dense(idx))
+        if row is not None:
+            return self._at(row, idx)
+        return self.trust.get(np.full(idx.size, host, dtype=np.int64), idx)
+
+    def trust_in_host(self, idx: IntArray, host: int) -> FloatArray:
+        """Trust of states ``idx`` in ``host``."""
+        col = self.host_view(host).read(self.trust, "col", compute=self._dense(idx))
+        if col is not None:
+            return self._at(col, idx)
+        return self.trust.get(idx, np.full(idx.size, host, dtype=np.int64))
+
+    def ability(self, station: Station, idx: IntArray) -> FloatArray:
+        """Ability to pay of states ``idx`` under the station's rule (cached column)."""
+        return self._at(self.station_view(station).ability, idx)
+
+    def political_cost(self, idx: IntArray, host: int,
+                       trust: FloatArray | None = None) -> FloatArray:
         """Political cost to ``idx`` of partnering with ``host``.
 
         ``(w_alignment * distance + w_dual_use * dual_use(host)) * (1 - trust_relief * trust)``:
         alignment distance (essay 002: compatibility with the leader's policies),
         the host's dual-use risk (Cheng; essay 002), reduced by trust (Wu).
+        ``trust`` (of ``idx`` in the host) is read if not given.
         """
-        p = self.p
-        h = np.full(idx.size, host, dtype=np.int64)
-        raw = p["w_alignment"] * self.trust.distance(idx, h) + p["w_dual_use"] * self.dual_use(host)
-        return np.asarray(raw * (1.0 - p["trust_relief"] * self.trust.get(idx, h)))
+        raw = self._at(self.host_view(host).pc_raw, idx)
+        if trust is None:
+            trust = self.trust_in_host(idx, host)
+        return np.asarray(raw * (1.0 - self.p["trust_relief"] * trust))
 
     def lifetime_factor(self, station: Station) -> float:
         """Share of full benefit an entrant expects: ``min(1, remaining / lifetime_horizon)``.
@@ -162,7 +333,8 @@ class StationModel(mesa.Model):  # type: ignore[misc]
         remaining = max(0, station.close_at - self.year)
         return min(1.0, remaining / float(self.p["lifetime_horizon"]))
 
-    def gross_benefit(self, station: Station, idx: IntArray, rights: FloatArray) -> FloatArray:
+    def gross_benefit(self, station: Station, idx: IntArray,
+                      rights: FloatArray | float) -> FloatArray:
         """Benefit per step of membership before costs (MODEL.md step 2).
 
         Access to the pooled capability (scaled by utilisation ``rights``,
@@ -170,14 +342,10 @@ class StationModel(mesa.Model):  # type: ignore[misc]
         low-capability states (Foley: public-relations value), and learning
         larger for a larger capability gap (Cheng).
         """
-        p = self.p
-        parts = station.participants
-        pooled = float(self.capability[parts].sum())
-        access = pooled / (pooled + p["access_half"])
-        top = float(self.capability[parts].max())
-        cap = self.capability[idx]
-        return np.asarray(p["w_access"] * access * rights + p["w_prestige"] * (1.0 - cap)
-                          + p["w_learning"] * np.maximum(0.0, top - cap))
+        access, learn = self.station_view(station).pool(self, station)
+        prestige = self._attr_columns()[1]
+        return np.asarray(self.p["w_access"] * access * rights + self._at(prestige, idx)
+                          + self._at(learn, idx))
 
     def guest_utility(self, station: Station, idx: IntArray, terms: Terms,
                       entrant: bool) -> FloatArray:
@@ -189,27 +357,26 @@ class StationModel(mesa.Model):  # type: ignore[misc]
         benefit = self.gross_benefit(station, idx, terms.rights)
         if entrant:
             benefit = benefit * self.lifetime_factor(station)
-        felt = terms.due / station.rule.ability(self, station, idx)
+        felt = terms.due / self.ability(station, idx)
         return np.asarray(benefit - felt - self.political_cost(idx, station.host))
 
-    def host_value(self, station: Station, idx: IntArray) -> FloatArray:
+    def host_value(self, station: Station, idx: IntArray,
+                   trust: FloatArray | None = None) -> FloatArray:
         """What the host gains from guests ``idx`` besides payment, per step.
 
         Soft power of developing and regional guests (Foley), strategic value
         of capability (Foley; essay 002), minus dual-use leakage to guests it
         does not trust, larger with the capability gap (Cheng), minus the
-        cost of a slot.
+        cost of a slot.  ``trust`` (of the host in ``idx``) is read if not given.
         """
-        p = self.p
-        h = station.host
-        hh = np.full(idx.size, h, dtype=np.int64)
-        cap = self.capability[idx]
-        soft = p["w_soft_power"] * self.developing[idx] + p["w_regional"] * self.regional(idx, h)
-        strategic = p["w_strategic"] * cap
-        gap = np.maximum(0.0, self.capability[h] - cap)
-        leak = p["w_leakage"] * (1.0 - self.trust.get(hh, idx)) * self.dual_use(idx) * (1.0 + gap)
-        slot = p["slot_cost_share"] * station.operating_cost
-        return np.asarray(soft + strategic - leak - slot)
+        sv = self.station_view(station)
+        hv = self.host_view(station.host)
+        if trust is None:
+            trust = self.host_trust(station.host, idx)
+        du = self._attr_columns()[0]
+        leak = (self.p["w_leakage"] * (1.0 - trust) * self._at(du, idx)
+                * self._at(hv.gap1, idx))
+        return np.asarray(self._at(sv.soft_strategic, idx) - leak - sv.slot)
 
     def host_gain(self, station: Station, idx: IntArray, pay: FloatArray) -> FloatArray:
         """Host's expected utility gain per step from admitting ``idx`` paying ``pay``.
@@ -218,8 +385,8 @@ class StationModel(mesa.Model):  # type: ignore[misc]
         delivery).  A host admits only when this is positive (MODEL.md: hosts
         are deciders).
         """
-        hh = np.full(idx.size, station.host, dtype=np.int64)
-        return np.asarray(self.trust.get(hh, idx) * pay + self.host_value(station, idx))
+        return np.asarray(self.host_trust(station.host, idx) * pay
+                          + self.host_value(station, idx))
 
     def trust_screen(self, station: Station, threshold: float) -> float:
         """Trust the host requires, lowered under the UN channel (seed 004)."""
@@ -227,16 +394,20 @@ class StationModel(mesa.Model):  # type: ignore[misc]
             return max(0.0, threshold - float(self.p["un_trust_relief"]))
         return threshold
 
+    def bans_in_force(self) -> list[tuple[int, int]]:
+        """Pairs (state, target) of the bans in force this year."""
+        y = self.year
+        return [(int(a), int(b)) for a, b, start, end in self.bans if start <= y < end]
+
     def banned_with(self, idx: IntArray) -> BoolArray:
         """Mask over all states: banned (in force this year) with any state in ``idx``."""
         out = np.zeros(self.n, dtype=bool)
         members = set(np.asarray(idx).tolist())
-        for a, b, start, end in self.bans:
-            if start <= self.year < end:
-                if a in members:
-                    out[int(b)] = True
-                if b in members:
-                    out[int(a)] = True
+        for a, b in self.bans_in_force():
+            if a in members:
+                out[b] = True
+            if b in members:
+                out[a] = True
         return out
 
     def guest_elsewhere(self, station: Station) -> BoolArray:
@@ -247,7 +418,8 @@ class StationModel(mesa.Model):  # type: ignore[misc]
                 out |= s.member
         return out
 
-    def _log(self, station: Station, idx: IntArray, action: str, reasons: list[str] | str) -> None:
+    def _log(self, station: Station, idx: IntArray, action: str,
+             reasons: list[str] | str) -> None:
         if not self.log_events:
             return
         rs = [reasons] * int(idx.size) if isinstance(reasons, str) else reasons
@@ -303,6 +475,7 @@ class StationModel(mesa.Model):  # type: ignore[misc]
         elif ev.type == "close" and s is not None:
             s.close_at = y
         elif ev.type == "set":
+            self.touch()
             attr = ev.attribute
             if attr == "alignment":
                 self.states.alignment[i, :] = float(ev.value)  # type: ignore[arg-type]
@@ -311,6 +484,7 @@ class StationModel(mesa.Model):  # type: ignore[misc]
             else:
                 getattr(self.states, attr)[i] = float(ev.value)  # type: ignore[arg-type]
         elif ev.type == "set_station" and s is not None:
+            self.touch()
             if ev.attribute == "rule":
                 s.set_rule(str(ev.value))
             else:
@@ -368,10 +542,7 @@ class StationModel(mesa.Model):  # type: ignore[misc]
 
     def _enforce_bans(self) -> None:
         """A newly banned member leaves: the non-host party, or the ban's target."""
-        for a, b, start, end in self.bans:
-            if not start <= self.year < end:
-                continue
-            ia, ib = int(a), int(b)
+        for ia, ib in self.bans_in_force():
             for s in self.stations:
                 inside = {ia: ia == s.host or bool(s.member[ia]),
                           ib: ib == s.host or bool(s.member[ib])}
@@ -387,47 +558,68 @@ class StationModel(mesa.Model):  # type: ignore[misc]
 
         Under the bilateral channel a state sees a station's offer only with
         probability equal to its trust in the host; under the UN channel
-        every state sees it (seed 004).
+        every state sees it (seed 004).  Utilities are computed over all
+        states at once and masked to the candidates.
         """
-        n_st = len(self.stations)
-        util = np.full((n_st, self.n), -np.inf)
+        n, t, year = self.n, self.t, self.year
+        every = self.everyone
+        bans = self.bans_in_force()
+        free: BoolArray | None = None
+        if self.exclusive:  # not a guest anywhere (so neither of this station nor elsewhere)
+            free = np.ones(n, dtype=bool)
+            for s in self.stations:
+                free[s.members] = False
+        rows: list[FloatArray] = []
+        keys: list[int] = []
         for k, s in enumerate(self.stations):
-            if not s.is_open(self.year):
+            if not s.is_open(year):
                 continue
             host = s.host
-            cand = ~s.member & (s.cooldown_until <= self.t)
+            cand = s.cooldown_until <= t
+            cand &= free if free is not None else ~s.member
             cand[host] = False
-            cand &= ~self.banned_with(s.participants)
-            if self.exclusive:
-                cand &= ~self.guest_elsewhere(s)
+            for a, b in bans:  # banned with a participant
+                if a == host or s.member[a]:
+                    cand[b] = False
+                if b == host or s.member[b]:
+                    cand[a] = False
             if s.channel == "bilateral":
-                seen = self.rng.random(self.n)
-                cand &= seen < self.trust.get(np.arange(self.n), np.full(self.n, host))
-            idx = np.flatnonzero(cand)
-            if idx.size:
-                util[k, idx] = self.guest_utility(s, idx, s.rule.quote(self, s, idx), entrant=True)
-        choice: dict[int, IntArray] = {}
-        if self.exclusive:
+                seen = self.rng.random(n)
+                cand &= seen < self.trust_in_host(every, host)
+            if not cand.any():
+                continue
+            sv = self.station_view(s)
+            terms = sv.quote if sv.quote is not None else s.rule.quote(self, s, every)
+            util = self.guest_utility(s, every, terms, entrant=True)
+            rows.append(np.where(cand, util, -np.inf))
+            keys.append(k)
+        choice: dict[int, IntArray] = {k: np.empty(0, dtype=np.int64)
+                                       for k in range(len(self.stations))}
+        if len(rows) == 1 or (rows and not self.exclusive):
+            for k, u in zip(keys, rows, strict=True):
+                choice[k] = np.flatnonzero(u > 0).astype(np.int64)
+        elif rows:
+            util = np.stack(rows)
             best = np.argmax(util, axis=0)
-            ok = util[best, np.arange(self.n)] > 0
-            for k in range(n_st):
-                choice[k] = np.flatnonzero(ok & (best == k)).astype(np.int64)
-        else:
-            for k in range(n_st):
-                choice[k] = np.flatnonzero(util[k] > 0).astype(np.int64)
+            ok = util[best, every] > 0
+            for r, k in enumerate(keys):
+                choice[k] = np.flatnonzero(ok & (best == r)).astype(np.int64)
         return choice
 
     # phase 3 ---------------------------------------------------------------
 
     def _negotiate(self, choice: dict[int, IntArray]) -> None:
-        """Each station's rule decides on its applicants."""
+        """Each station's rule decides on its applicants.
+
+        Under exclusive membership an applicant applied to one station only
+        and was a guest nowhere, so no admission elsewhere this step can
+        make it ineligible.
+        """
         cooldown = int(self.p["reapply_cooldown"])
         for k, s in enumerate(self.stations):
             apps = choice.get(k, np.empty(0, dtype=np.int64))
             if apps.size == 0:
                 continue
-            if self.exclusive:  # a state admitted elsewhere this step no longer applies
-                apps = apps[~self.guest_elsewhere(s)[apps]]
             s.now.applications += int(apps.size)
             self._log(s, apps, "applied", "")
             dec = self._drop_banned(s.rule.negotiate(self, s, apps))
@@ -437,7 +629,8 @@ class StationModel(mesa.Model):  # type: ignore[misc]
             s.now.admissions += int(dec.admitted.idx.size)
             s.now.refusals += int(dec.refused.size)
             self._log(s, dec.admitted.idx, "admitted", "")
-            self._log(s, dec.refused, "refused", dec.reasons)
+            if self.log_events:
+                self._log(s, dec.refused, "refused", dec.reasons)
 
     def _drop_banned(self, dec: Decision) -> Decision:
         """Refuse (reason ``ban``) an admitted applicant banned with one admitted before it.
@@ -446,15 +639,15 @@ class StationModel(mesa.Model):  # type: ignore[misc]
         two applicants banned with each other could otherwise join together.
         """
         adm = dec.admitted
-        if adm.idx.size < 2 or not self.banned_with(adm.idx)[adm.idx].any():
+        if adm.idx.size < 2 or not self.bans or not self.banned_with(adm.idx)[adm.idx].any():
             return dec
         keep = np.ones(adm.idx.size, dtype=bool)
         for k in range(1, adm.idx.size):
             keep[k] = not self.banned_with(adm.idx[:k][keep[:k]])[adm.idx[k]]
         drop = adm.idx[~keep]
         kept = Terms(adm.idx[keep], adm.due[keep], adm.rights[keep], adm.contract_end[keep])
-        return Decision(kept, np.concatenate((dec.refused, drop)).astype(np.int64),
-                        [*dec.reasons, *["ban"] * int(drop.size)])
+        codes = np.concatenate((dec.codes, np.full(drop.size, REASON_CODE["ban"], dtype=np.int8)))
+        return Decision(kept, np.concatenate((dec.refused, drop)).astype(np.int64), codes)
 
     # phase 4 ---------------------------------------------------------------
 
@@ -470,16 +663,22 @@ class StationModel(mesa.Model):  # type: ignore[misc]
         delivered)``, with ``rate = learn_rate * (floor + (1 - floor) *
         transparency of the observed)`` (Wu).  Under the UN channel a default
         also lowers the defaulter's reputation with every state (seed 004).
+
+        Each station's pairs are read and written as one
+        :class:`~stationsim.trust.TrustBlock`, kept for the exit and collect
+        phases of this step unless a later station's learning shares two of
+        its participants (then those phases read trust afresh).
         """
         p = self.p
         tft = float(p["tft_weight"])
+        blocks = self._blocks
+        blocks.clear()
+        seen: BoolArray | None = None
         for s in self.stations:
-            if not s.is_open(self.year):
-                continue
             m = s.members
-            h = s.host
-            if m.size == 0:
+            if m.size == 0 or not s.is_open(self.year):
                 continue
+            h = s.host
             r_h = self.reciprocity[h]
             r_m = self.reciprocity[m]
             p_h = r_h * (1.0 - tft * r_h * (1.0 - float(s.delivered_last[m].mean())))
@@ -487,27 +686,37 @@ class StationModel(mesa.Model):  # type: ignore[misc]
             u = self.rng.random(1 + m.size)
             d_h = bool(u[0] < p_h)
             d_m = u[1:] < p_m
-            # learning: all ordered pairs of distinct participants
-            parts = np.concatenate(([h], m)).astype(np.int64)
-            delivered = np.concatenate(([d_h], d_m)).astype(np.float64)
-            k = parts.size
-            oi, ji = np.meshgrid(np.arange(k), np.arange(k), indexing="ij")
-            off = oi != ji
-            o, j = parts[oi[off]], parts[ji[off]]
-            dj = delivered[ji[off]]
-            cur = self.trust.get(o, j)
+            # learning: all ordered pairs of distinct participants, in index order
+            parts = s.participants_sorted
+            if blocks:  # an earlier block sharing two participants may be overwritten
+                if seen is None:
+                    seen = np.zeros(self.n, dtype=bool)
+                    for b in blocks.values():
+                        seen[b.parts] = True
+                if np.count_nonzero(seen[parts]) >= 2:
+                    blocks.clear()
+                seen[parts] = True
+            hp = int(np.searchsorted(m, h))  # host's position in parts
+            delivered = np.insert(d_m.astype(np.float64), hp, float(d_h))
+            blk = self.trust.block(parts)
+            dj = delivered[blk.ji]
+            cur = blk.current
             rate = p["learn_rate"] * (p["transparency_floor"]
-                                      + (1.0 - p["transparency_floor"]) * self.transparency[j])
-            self.trust.set(o, j, cur + rate * (dj - cur) - p["default_penalty"] * (1.0 - dj))
+                                      + (1.0 - p["transparency_floor"])
+                                      * self.transparency[blk.j])
+            blk.commit(cur + rate * (dj - cur) - p["default_penalty"] * (1.0 - dj))
+            blocks[s.name] = blk
             if s.channel == "un":
                 defaulted = parts[delivered == 0.0]
-                self.trust.reputation[defaulted] -= p["un_reputation"] * p["default_penalty"]
-            # realised utilities
-            terms = Terms(m, s.due[m], s.rights[m], s.contract_end[m])
-            felt = d_m * s.due[m] / s.rule.ability(self, s, m)
-            u_m = (self.gross_benefit(s, m, terms.rights) * float(d_h) - felt
-                   - self.political_cost(m, h))
-            u_h = float((d_m * s.due[m]).sum() + self.host_value(s, m).sum())
+                self.trust.lower_reputation(defaulted,
+                                            p["un_reputation"] * p["default_penalty"])
+            # realised utilities, with trust as just learned
+            t_h, t_in_h = _host_pairs(blk, hp)
+            due = s.due[m]
+            felt = d_m * due / self.ability(s, m)
+            u_m = (self.gross_benefit(s, m, s.rights[m]) * float(d_h) - felt
+                   - self.political_cost(m, h, t_in_h))
+            u_h = float((d_m * due).sum() + self.host_value(s, m, t_h).sum())
             s.cum_utility[m] += u_m
             s.host_cum_utility += u_h
             s.now.host_utility = u_h
@@ -519,7 +728,10 @@ class StationModel(mesa.Model):  # type: ignore[misc]
             s.host_delivered_last = float(d_h)
             s.now.defaults += int((~d_m).sum())
             s.now.host_defaults = int(not d_h)
-        self.trust.drift(float(p["trust_drift"]))
+        drift = float(p["trust_drift"])
+        self.trust.drift(drift)
+        for b in blocks.values():
+            b.drifted(drift)
 
     # phase 5 ---------------------------------------------------------------
 
@@ -534,12 +746,17 @@ class StationModel(mesa.Model):  # type: ignore[misc]
             m = s.members
             if m.size == 0 or not s.is_open(self.year):
                 continue
-            guests = m[~s.founder[m]]
+            guest = ~s.founder[m]
+            guests = m[guest]
             expel = np.zeros(guests.size, dtype=bool)
             if p["expel_defaults"] > 0:
                 expel |= s.default_streak[guests] >= p["expel_defaults"]
-            hh = np.full(guests.size, s.host, dtype=np.int64)
-            expel |= self.trust.get(hh, guests) < p["expel_trust"]
+            blk = self._blocks.get(s.name)
+            if blk is not None and blk.k == m.size + 1:
+                trust = _host_pairs(blk, int(np.searchsorted(m, s.host)))[0][guest]
+            else:
+                trust = self.host_trust(s.host, guests)
+            expel |= trust < p["expel_trust"]
             s.remove(guests[expel], self.t, "expelled", cooldown)
             self._log(s, guests[expel], "exit", "expelled")
             ended, renewed = s.rule.review(self, s)
@@ -558,19 +775,29 @@ class StationModel(mesa.Model):  # type: ignore[misc]
 
     # phase 6 ---------------------------------------------------------------
 
+    def _mean_member_trust(self, s: Station) -> float:
+        """Mean trust among the station's participants (from this step's block if valid)."""
+        blk = self._blocks.get(s.name)
+        parts = s.participants_sorted
+        if blk is None or parts.size < 2:
+            return self.trust.mean_among(s.participants)
+        if blk.k == parts.size:
+            return float(blk.now().mean())
+        keep = np.isin(blk.parts, parts)
+        return float(blk.now()[keep[blk.oi] & keep[blk.ji]].mean())
+
     def _collect(self) -> None:
         rec = self.step_records
         for s in self.stations:
             m = s.members
-            parts = s.participants
             is_open = s.is_open(self.year)
             now = s.now
             s.years_member[m] += 1
             row = (
                 self.t, self.year, s.name, is_open, int(m.size),
-                float(self.capability[parts].sum()) if is_open else 0.0,
+                float(self.capability[s.participants].sum()) if is_open else 0.0,
                 s.host_share(),
-                self.trust.mean_among(parts) if m.size else 0.0,
+                self._mean_member_trust(s) if m.size else 0.0,
                 now.applications, now.admissions, now.refusals, now.defaults,
                 now.host_defaults, now.exits,
                 m.size / s.capacity if s.capacity else 0.0,
@@ -584,3 +811,11 @@ class StationModel(mesa.Model):  # type: ignore[misc]
             tot.refusals += now.refusals
             tot.defaults += now.defaults
             tot.exits += now.exits
+
+
+def _host_pairs(blk: TrustBlock, hp: int) -> tuple[FloatArray, FloatArray]:
+    """From a station's block (host at position ``hp``): the host's trust in each member and
+    each member's trust in the host, members in index order."""
+    t = blk.now()
+    k1 = blk.k - 1
+    return t[hp * k1:(hp + 1) * k1], t[blk.ji == hp]

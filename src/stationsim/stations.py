@@ -82,6 +82,9 @@ class Station:
     first_guest_year: int | None = None
     totals: StepCounts = field(default_factory=StepCounts)
     now: StepCounts = field(default_factory=StepCounts)
+    #: incremented by every change of membership (admit, remove)
+    version: int = 0
+    _cache: tuple[int, IntArray, IntArray, IntArray] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         n = self.n
@@ -134,24 +137,44 @@ class Station:
         """Whether the station operates in ``year`` (``open_from <= year < close_at``)."""
         return self.open_from <= year < self.close_at
 
+    def _lists(self) -> tuple[int, IntArray, IntArray, IntArray]:
+        """Members, participants and sorted participants, cached per membership version.
+
+        ``member`` is written only by :meth:`admit` and :meth:`remove`, which
+        bump ``version``; the cached arrays must not be modified.
+        """
+        c = self._cache
+        if c is None or c[0] != self.version:
+            m = np.flatnonzero(self.member)
+            parts = np.concatenate(([self.host], m)).astype(np.int64)
+            pos = int(np.searchsorted(m, self.host))
+            c = (self.version, m, parts, np.insert(m, pos, self.host).astype(np.int64))
+            self._cache = c
+        return c
+
     @property
     def members(self) -> IntArray:
         """Indices of current guest members (founders included, host excluded)."""
-        return np.flatnonzero(self.member)
+        return self._lists()[1]
 
     @property
     def participants(self) -> IntArray:
         """The host followed by the current members."""
-        return np.concatenate(([self.host], self.members)).astype(np.int64)
+        return self._lists()[2]
+
+    @property
+    def participants_sorted(self) -> IntArray:
+        """The host and the current members, in index order."""
+        return self._lists()[3]
 
     @property
     def free_slots(self) -> int:
         """Guest slots still free."""
-        return max(0, self.capacity - int(self.member.sum()))
+        return max(0, self.capacity - int(self.members.size))
 
     def guest_contributions(self) -> float:
         """Sum of members' dues per step."""
-        return float(self.due[self.member].sum())
+        return float(self.due[self.members].sum())
 
     def host_share(self, extra: float = 0.0) -> float:
         """Host's share of the station's cost, after ``extra`` more guest contribution.
@@ -168,6 +191,7 @@ class Station:
         idx = terms.idx
         if idx.size == 0:
             return
+        self.version += 1
         self.member[idx] = True
         self.join_step[idx] = step
         first = self.first_join_step[idx] < 0
@@ -191,6 +215,7 @@ class Station:
         idx = idx[self.member[idx]]
         if idx.size == 0:
             return
+        self.version += 1
         self.member[idx] = False
         self.exit_step[idx] = step
         for i in idx.tolist():

@@ -52,17 +52,28 @@ class Terms:
     contract_end: IntArray
 
 
+#: Code of each refusal reason in :attr:`Decision.codes` (0 is "not refused").
+REASON_CODE = {r: k + 1 for k, r in enumerate(REFUSAL_REASONS)}
+
+
 @dataclass
 class Decision:
     """Outcome of one negotiation round at one station.
 
     ``admitted`` carries the terms of the states admitted; ``refused`` the
-    indices refused and ``reasons`` one code of :data:`REFUSAL_REASONS` each.
+    indices refused and ``codes`` the reason of each as a code of
+    :data:`REASON_CODE` (``reasons`` gives them as strings of
+    :data:`REFUSAL_REASONS`).
     """
 
     admitted: Terms
     refused: IntArray
-    reasons: list[str]
+    codes: npt.NDArray[np.int8]
+
+    @property
+    def reasons(self) -> list[str]:
+        """The refusal reason of each refused state."""
+        return [REFUSAL_REASONS[c - 1] for c in self.codes.tolist()]
 
 
 NEVER = 2**31 - 1
@@ -73,6 +84,9 @@ class Rule:
 
     #: Name used in scenario files (``rule = "..."``).
     name: ClassVar[str] = ""
+    #: Whether :meth:`quote` depends only on attributes, parameters and station
+    #: settings (not on trust or membership), so the model may cache it per step.
+    quote_is_static: ClassVar[bool] = False
 
     def ability(self, model: StationModel, station: Station, idx: IntArray) -> FloatArray:
         """Ability to pay of states ``idx`` under this rule (payment / ability = felt cost).
@@ -80,7 +94,7 @@ class Rule:
         The base form is ``ability_floor + capability + money`` (MODEL.md, units).
         """
         p = model.p
-        return p["ability_floor"] + model.capability[idx] + model.asset("money")[idx]
+        return np.asarray(p["ability_floor"] + model.capability[idx] + model.asset("money")[idx])
 
     def quote(self, model: StationModel, station: Station, idx: IntArray) -> Terms:
         """Terms an applicant expects before negotiating (used in evaluate)."""

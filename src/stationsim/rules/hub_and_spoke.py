@@ -30,7 +30,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from stationsim.rules import register
-from stationsim.rules.base import NEVER, Decision, FloatArray, IntArray, Rule, Terms
+from stationsim.rules.base import (
+    NEVER,
+    REASON_CODE,
+    Decision,
+    FloatArray,
+    IntArray,
+    Rule,
+    Terms,
+)
 
 if TYPE_CHECKING:
     from stationsim.model import StationModel
@@ -54,6 +62,7 @@ class HubAndSpoke(Rule):
     """Hub-and-spoke admission (Foley; how the ISS works).  See module docstring."""
 
     name = "hub_and_spoke"
+    quote_is_static = True
 
     def quote(self, model: StationModel, station: Station, idx: IntArray) -> Terms:
         """A spoke's due grows with the capability it brings; rights follow the due."""
@@ -67,12 +76,11 @@ class HubAndSpoke(Rule):
     def strategic_value(self, model: StationModel, station: Station, idx: IntArray) -> FloatArray:
         """The hub's view of what an applicant brings (capability, soft power, alignment)."""
         p = model.p
-        h = np.full(idx.size, station.host, dtype=np.int64)
         return np.asarray(
             p["w_strategic"] * model.capability[idx]
             + p["w_soft_power"] * model.developing[idx]
             + p["w_regional"] * model.regional(idx, station.host)
-            + p["hub_alignment_value"] * (1.0 - model.trust.distance(idx, h))
+            + p["hub_alignment_value"] * (1.0 - model.host_distance(station.host, idx))
         )
 
     def negotiate(self, model: StationModel, station: Station, applicants: IntArray) -> Decision:
@@ -80,37 +88,36 @@ class HubAndSpoke(Rule):
         p = model.p
         apps = applicants
         terms = self.quote(model, station, apps)
-        hh = np.full(apps.size, station.host, dtype=np.int64)
-        trust = model.trust.get(hh, apps)
+        trust = model.host_trust(station.host, apps)
         gain = model.host_gain(station, apps, terms.due)
-        reasons = np.full(apps.size, "", dtype=object)
-        vetoed = np.zeros(apps.size, dtype=bool)
+        fail_trust = trust < model.trust_screen(station, float(p["hub_trust_threshold"]))
+        fail_value = self.strategic_value(model, station, apps) < p["hub_value_threshold"]
+        codes = np.zeros(apps.size, dtype=np.int8)
+        codes[gain <= 0.0] = REASON_CODE["host_gain"]  # the first failing check names the reason
         members = station.members
         if station.partner_veto and members.size:
-            t = model.trust.get(np.repeat(members, apps.size), np.tile(apps, members.size))
-            vetoed = (t.reshape(members.size, apps.size) < p["veto_threshold"]).any(axis=0)
-        checks = [
-            ("trust", trust < model.trust_screen(station, float(p["hub_trust_threshold"]))),
-            ("value", self.strategic_value(model, station, apps) < p["hub_value_threshold"]),
-            ("veto", vetoed),
-            ("host_gain", gain <= 0.0),
-        ]
-        for reason, fail in reversed(checks):  # the first failing check names the reason
-            reasons[fail] = reason
+            # only applicants passing the trust and value screens can be refused for a veto
+            ask = np.flatnonzero(~fail_trust & ~fail_value)
+            if ask.size:
+                sub = apps[ask]
+                t = model.trust.get(np.repeat(members, sub.size), np.tile(sub, members.size))
+                vetoed = (t.reshape(members.size, sub.size) < p["veto_threshold"]).any(axis=0)
+                codes[ask[vetoed]] = REASON_CODE["veto"]
+        codes[fail_value] = REASON_CODE["value"]
+        codes[fail_trust] = REASON_CODE["trust"]
         order = admission_order(model, gain)
         slots = station.free_slots
         cost = station.operating_cost
         paid = station.guest_contributions()  # grows as applicants are admitted
         take = np.zeros(apps.size, dtype=bool)
-        ok = reasons == ""
-        for k in order[ok[order]].tolist():
+        for k in order[codes[order] == 0].tolist():
             if slots == 0:
-                reasons[k] = "capacity"
+                codes[k] = REASON_CODE["capacity"]
             elif max(0.0, cost - paid - terms.due[k]) / cost < station.host_share_min:
-                reasons[k] = "host_share"  # same quantity as Station.host_share
+                codes[k] = REASON_CODE["host_share"]  # same quantity as Station.host_share
             else:
                 take[k] = True
                 slots -= 1
                 paid += float(terms.due[k])
         adm = Terms(apps[take], terms.due[take], terms.rights[take], terms.contract_end[take])
-        return Decision(adm, apps[~take], [str(r) for r in reasons[~take]])
+        return Decision(adm, apps[~take], codes[~take])

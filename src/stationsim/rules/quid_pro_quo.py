@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from stationsim.rules import register
-from stationsim.rules.base import Decision, FloatArray, IntArray, Rule, Terms
+from stationsim.rules.base import REASON_CODE, Decision, FloatArray, IntArray, Rule, Terms
 from stationsim.rules.hub_and_spoke import admission_order
 
 if TYPE_CHECKING:
@@ -56,19 +56,17 @@ class QuidProQuo(Rule):
 
     def reservation(self, model: StationModel, station: Station, idx: IntArray) -> FloatArray:
         """Host's lowest acceptable price per step for each guest."""
-        hh = np.full(idx.size, station.host, dtype=np.int64)
-        trust = np.maximum(model.trust.get(hh, idx), 0.05)
+        trust = np.maximum(model.host_trust(station.host, idx), 0.05)
         return np.asarray(np.maximum(0.0, -model.host_value(station, idx)) / trust)
 
     def willingness(self, model: StationModel, station: Station, idx: IntArray,
                     entrant: bool) -> FloatArray:
         """Guest's highest acceptable price per step (payment units)."""
-        ones = np.ones(idx.size)
-        benefit = model.gross_benefit(station, idx, ones)
+        benefit = model.gross_benefit(station, idx, 1.0)
         if entrant:
             benefit = benefit * model.lifetime_factor(station)
         net = benefit - model.political_cost(idx, station.host)
-        return np.asarray(net * self.ability(model, station, idx))
+        return np.asarray(net * model.ability(station, idx))
 
     def _contract(self, model: StationModel, idx: IntArray, price: FloatArray) -> Terms:
         end = np.full(idx.size, model.t + int(model.p["contract_steps"]), dtype=np.int64)
@@ -90,34 +88,24 @@ class QuidProQuo(Rule):
         w = self.willingness(model, station, idx, entrant=False)
         return self._contract(model, idx, self._price(model, station, idx, r, w))
 
-    def _screen(self, model: StationModel, station: Station, idx: IntArray) -> FloatArray:
-        hh = np.full(idx.size, station.host, dtype=np.int64)
-        return np.asarray(model.trust.get(hh, idx))
-
     def negotiate(self, model: StationModel, station: Station, applicants: IntArray) -> Decision:
         """Bargain with every applicant; fill slots in order of surplus."""
         apps = applicants
         r = self.reservation(model, station, apps)
         w = self.willingness(model, station, apps, entrant=True)
         threshold = model.trust_screen(station, float(model.p["qpq_trust_threshold"]))
-        reasons = np.full(apps.size, "", dtype=object)
-        reasons[w < r] = "price"
-        reasons[self._screen(model, station, apps) < threshold] = "trust"
+        codes = np.zeros(apps.size, dtype=np.int8)
+        codes[w < r] = REASON_CODE["price"]
+        codes[model.host_trust(station.host, apps) < threshold] = REASON_CODE["trust"]
         order = admission_order(model, w - r)
+        ok = order[codes[order] == 0]  # in order of surplus
         slots = station.free_slots
+        codes[ok[slots:]] = REASON_CODE["capacity"]
         take = np.zeros(apps.size, dtype=bool)
-        for k in order.tolist():
-            if reasons[k]:
-                continue
-            if slots == 0:
-                reasons[k] = "capacity"
-            else:
-                take[k] = True
-                slots -= 1
+        take[ok[:slots]] = True
         adm = apps[take]
         price = self._price(model, station, adm, r[take], w[take])
-        return Decision(self._contract(model, adm, price), apps[~take],
-                        [str(x) for x in reasons[~take]])
+        return Decision(self._contract(model, adm, price), apps[~take], codes[~take])
 
     def review(self, model: StationModel, station: Station) -> tuple[IntArray, Terms]:
         """Contracts ending now are renewed when both sides still gain."""
@@ -128,7 +116,7 @@ class QuidProQuo(Rule):
         r = self.reservation(model, station, due_now)
         w = self.willingness(model, station, due_now, entrant=False)
         threshold = model.trust_screen(station, float(model.p["qpq_trust_threshold"]))
-        ok = (w >= r) & (self._screen(model, station, due_now) >= threshold)
+        ok = (w >= r) & (model.host_trust(station.host, due_now) >= threshold)
         keep = due_now[ok]
         price = self._price(model, station, keep, r[ok], w[ok])
         return due_now[~ok], self._contract(model, keep, price)
