@@ -116,6 +116,12 @@ def test_set_overrides_the_rule_recorded_in_runs(tmp_path: Path) -> None:
     assert len(runs) == 2
     assert (runs["css_rule"] == "hub_and_spoke").all()
     assert (runs["iss_rule"] == "hub_and_spoke").all()
+    # the manifest keeps the file as written plus the override, hashed together
+    man = json.loads((out / "manifest.json").read_text())
+    text = CSS_VS_ISS.read_text(encoding="utf-8")
+    assert man["scenario"]["text"] == text
+    assert man["scenario"]["overrides"] == {"stations.CSS.rule": "hub_and_spoke"}
+    assert man["scenario"]["sha256"] != hashlib.sha256(text.encode()).hexdigest()
 
 
 @pytest.mark.parametrize("override, field", [

@@ -73,9 +73,13 @@ def environment() -> dict[str, str]:
 
 
 def scenario_manifest(scn: Scenario) -> dict[str, Any]:
-    """What the manifest records of a scenario: name, source, text and hash."""
+    """What the manifest records of a scenario: name, source, text, overrides and hash.
+
+    ``text`` is the file as written; ``overrides`` the ``--set`` values applied on top;
+    ``sha256`` covers both.
+    """
     return {"name": scn.name, "source": scn.source, "sha256": scn.text_hash,
-            "text": scn.text or scn.model_dump_json(indent=2)}
+            "text": scn.text or scn.model_dump_json(indent=2), "overrides": scn.overrides}
 
 
 def write_results(res: Results, out: Path, scn: Scenario, started: str,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import csv
 import hashlib
+import json
 import io
 import math
 import tomllib
@@ -184,11 +185,14 @@ class Scenario(_Strict):
     # provenance (not part of the file format)
     source: str = Field("<memory>", exclude=True)
     text: str = Field("", exclude=True)
+    overrides: dict[str, Any] = Field(default_factory=dict, exclude=True)
 
     @property
     def text_hash(self) -> str:
-        """SHA-256 of the scenario text (or of its canonical JSON when built in memory)."""
+        """SHA-256 of the scenario text and any overrides (or of its canonical JSON)."""
         payload = self.text or self.model_dump_json()
+        if self.overrides:
+            payload += "\n# overrides: " + json.dumps(self.overrides, sort_keys=True, default=str)
         return hashlib.sha256(payload.encode()).hexdigest()
 
     def params(self) -> dict[str, float | int | bool | str]:
@@ -332,7 +336,7 @@ def scenario_from_dict(data: dict[str, Any], source: str = "<dict>", text: str =
                        base_dir: Path | None = None) -> Scenario:
     """Validate plain data as a scenario (see :func:`load_scenario`)."""
     data = copy.deepcopy(data)
-    for key in ("source", "text"):
+    for key in ("source", "text", "overrides"):
         if key in data:
             raise ScenarioError(f"{source}: {key}: unknown field (not part of the scenario format)")
     csv_rows: list[dict[str, Any]] = []
@@ -568,4 +572,5 @@ def with_overrides(scn: Scenario, overrides: dict[str, Any]) -> Scenario:
             set_path(data, path, value)
         except KeyError as exc:
             raise ScenarioError(f"{scn.source}: {path}: {exc.args[0]}") from None
-    return scenario_from_dict(data, source=scn.source)
+    out = scenario_from_dict(data, source=scn.source, text=scn.text)
+    return out.model_copy(update={"overrides": {**scn.overrides, **overrides}})
