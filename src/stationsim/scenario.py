@@ -15,8 +15,8 @@ from __future__ import annotations
 import copy
 import csv
 import hashlib
-import json
 import io
+import json
 import math
 import tomllib
 from pathlib import Path
