@@ -1,0 +1,773 @@
+"""Interactive exploration in the browser: ``stationsim explore`` (Mesa's SolaraViz).
+
+The page is Mesa's :func:`~mesa.visualization.SolaraViz` around an
+:class:`ExplorerModel` (a :class:`~stationsim.model.StationModel` built from a
+scenario file and the values of the page's controls):
+
+* a scenario picker over ``scenarios/*.toml`` (and the file given on the
+  command line); picking one rebuilds the page with that scenario's controls;
+* SolaraViz's controls, one per main parameter: the rule and the channel of
+  each station, the transparency and reciprocity of each host, the seed, and
+  free ``PATH=VALUE`` overrides (as ``stationsim run --set``).  Every value
+  goes through :func:`stationsim.scenario.with_overrides`, so the page accepts
+  exactly what a scenario file accepts; a bad value is shown as the
+  :class:`~stationsim.scenario.ScenarioError` message and the model does not
+  step.  New values apply on *Reset*, as in any SolaraViz page;
+* SolaraViz's play / pause / step / reset;
+* live views: members of each station over time and the partnership network
+  (drawn by :mod:`stationsim.plots` from the live model's step and membership
+  tables, the same code as ``stationsim plot``), and the last step's
+  applications, admissions (with the accepted offer), refusals and exits with
+  the reason for each (:func:`reasons_table`, from ``model.last_log``);
+* an export that writes the scenario on screen, with the values applied, as a
+  self-contained TOML file that ``stationsim run`` accepts.
+
+The model on the page is seeded with ``run_seed(seed, 0)``: it is replication
+0 of ``stationsim run`` on the exported file.
+
+:func:`serve` runs ``solara run stationsim.explore`` (this module's
+:func:`Page`) in a child process bound to the given host and port; the
+command-line options reach the page through environment variables
+(:data:`ENV_SCENARIO`, :data:`ENV_SCENARIOS_DIR`, :data:`ENV_EXPORT_DIR`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import pandas as pd
+import solara
+import tomli_w
+from matplotlib.figure import Figure
+from mesa.visualization import SolaraViz
+from mesa.visualization.utils import update_counter
+
+from stationsim import plots
+from stationsim.batch import run_seed
+from stationsim.model import StationModel
+from stationsim.outcomes import membership_table, step_table
+from stationsim.results import atomic_write
+from stationsim.rules import RULES
+from stationsim.rules.base import NEVER
+from stationsim.scenario import Scenario, ScenarioError, load_scenario, with_overrides
+
+#: Environment variable: the scenario file the page opens with.
+ENV_SCENARIO = "STATIONSIM_EXPLORE_SCENARIO"
+#: Environment variable: the folder whose ``*.toml`` files the scenario picker offers.
+ENV_SCENARIOS_DIR = "STATIONSIM_EXPLORE_SCENARIOS"
+#: Environment variable: the folder exported scenarios are written to.
+ENV_EXPORT_DIR = "STATIONSIM_EXPLORE_EXPORT_DIR"
+#: The scenario opened when none is given (if it is in the scenarios folder).
+DEFAULT_SCENARIO = "css_vs_iss.toml"
+#: Name of the control holding free ``PATH=VALUE`` overrides.
+OVERRIDES = "overrides"
+#: Order of the actions in :func:`reasons_table`.
+ACTIONS = ("applied", "admitted", "refused", "exit")
+#: What each (action, reason) of ``model.last_log`` means (docs/model.md).
+EXPLANATIONS: dict[tuple[str, str], str] = {
+    ("applied", ""): "joining this station had the highest utility, and it is positive",
+    ("admitted", ""): "admitted by the station's rule on the terms shown",
+    ("admitted", "forced"): "founding member, or a join event of the timeline",
+    ("refused", "trust"): "the host's trust in the applicant is below the rule's threshold",
+    ("refused", "value"): "strategic value to the hub below hub_value_threshold",
+    ("refused", "veto"): "a partner whose trust in the applicant is below veto_threshold "
+                         "vetoed it",
+    ("refused", "host_gain"): "the host's expected gain from admitting it is not positive",
+    ("refused", "capacity"): "no guest slot left",
+    ("refused", "host_share"): "the host's share of the cost would fall below host_share_min",
+    ("refused", "price"): "its willingness to pay is below the host's reservation price",
+    ("refused", "ban"): "banned with a state admitted before it",
+    ("refused", "ineligible"): "already a member, banned with a participant, a guest "
+                               "elsewhere, or the station is not open",
+    ("exit", "closed"): "the station closed",
+    ("exit", "ban"): "a ban with a participant came into force",
+    ("exit", "expelled"): "expelled by the host (defaults, or trust below expel_trust)",
+    ("exit", "contract_end"): "its contract ended and was not renewed",
+    ("exit", "utility"): "its utility stayed below exit_threshold for patience years",
+    ("exit", "event"): "a leave event of the timeline",
+}
+#: Columns of :func:`reasons_table`.
+REASON_COLUMNS = ("year", "station", "iso3", "state", "action", "reason", "why", "terms")
+
+
+class ServeError(ValueError):
+    """The server cannot start as asked (a port in use, a bad host): a user error."""
+
+
+# ------------------------------------------------------------------ scenarios
+
+
+def scenarios_dir() -> Path:
+    """The folder the picker lists: :data:`ENV_SCENARIOS_DIR`, else ``./scenarios``,
+    else the ``scenarios`` folder of the source tree."""
+    env = os.environ.get(ENV_SCENARIOS_DIR)
+    if env:
+        return Path(env)
+    here = Path.cwd() / "scenarios"
+    if here.is_dir():
+        return here
+    return Path(__file__).resolve().parents[2] / "scenarios"
+
+
+def initial_scenario(folder: Path | None = None) -> Path:
+    """The scenario the page opens with: :data:`ENV_SCENARIO`, else ``css_vs_iss.toml``
+    in ``folder``, else the first scenario there."""
+    env = os.environ.get(ENV_SCENARIO)
+    if env:
+        return Path(env)
+    folder = folder if folder is not None else scenarios_dir()
+    if (folder / DEFAULT_SCENARIO).is_file():
+        return folder / DEFAULT_SCENARIO
+    found = sorted(folder.glob("*.toml"))
+    if not found:
+        raise ServeError(f"{folder}: no scenario files (*.toml); give a SCENARIO file")
+    return found[0]
+
+
+def scenario_choices(folder: Path, extra: Path | None = None) -> dict[str, Path]:
+    """Picker label -> file: every ``*.toml`` of ``folder`` (by file name), then ``extra``
+    (by its path) when it is not one of them."""
+    out = {p.name: p for p in sorted(folder.glob("*.toml"))}
+    if extra is not None and extra.resolve() not in {p.resolve() for p in out.values()}:
+        out[str(extra)] = extra
+    return out
+
+
+# ------------------------------------------------------------------- controls
+
+
+@dataclass(frozen=True)
+class Control:
+    """One input of the page: the scenario field it sets (a ``--set`` path) and its widget.
+
+    ``kind`` is a Mesa ``model_params`` input type: ``Select`` (``values``),
+    ``SliderFloat`` (``low``, ``high``, ``step``) or ``InputText``.
+    """
+
+    path: str
+    label: str
+    kind: str
+    value: Any
+    values: tuple[str, ...] = ()
+    low: float = 0.0
+    high: float = 1.0
+    step: float = 0.05
+
+    def mesa(self) -> dict[str, Any]:
+        """The control as an entry of SolaraViz's ``model_params``."""
+        out: dict[str, Any] = {"type": self.kind, "value": self.value, "label": self.label}
+        if self.kind == "Select":
+            out["values"] = list(self.values)
+        elif self.kind == "SliderFloat":
+            out.update(min=self.low, max=self.high, step=self.step)
+        return out
+
+
+def controls(scn: Scenario) -> list[Control]:
+    """The page's inputs for a scenario, with its values: seed; rule and channel of each
+    station; transparency and reciprocity of each host; free overrides."""
+    out = [Control("seed", "Seed (master seed; the page runs replication 0)", "InputText",
+                   str(scn.seed))]
+    for st in scn.stations:
+        out.append(Control(f"stations.{st.name}.rule", f"{st.name} rule", "Select", st.rule,
+                           tuple(sorted(RULES))))
+        out.append(Control(f"stations.{st.name}.channel", f"{st.name} channel", "Select",
+                           st.channel, ("bilateral", "un")))
+    states = {s.iso3: s for s in scn.states}
+    for host in dict.fromkeys(st.host for st in scn.stations):
+        if host not in states:  # a generated host: drawn in each replication
+            continue
+        for attr in ("transparency", "reciprocity"):
+            out.append(Control(f"states.{host}.{attr}", f"{host} (host) {attr}", "SliderFloat",
+                               float(getattr(states[host], attr))))
+    out.append(Control(OVERRIDES, "More overrides: PATH=VALUE; ... (as run --set)",
+                       "InputText", ""))
+    return out
+
+
+def model_params(scenario_file: Path | str, scn: Scenario) -> dict[str, Any]:
+    """SolaraViz's ``model_params``: the scenario file (fixed) and every control."""
+    return {"scenario_file": str(scenario_file), **{c.path: c.mesa() for c in controls(scn)}}
+
+
+def _value(path: str, value: Any) -> Any:
+    if path == "seed" and isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return None  # an empty field: the scenario's seed
+        try:
+            return int(text)
+        except ValueError:
+            return text  # with_overrides says what is allowed
+    if isinstance(value, float):
+        return round(value, 6)  # slider steps, not 0.30000000000000004
+    return value
+
+
+def parse_overrides(text: str, source: str) -> dict[str, Any]:
+    """``PATH=VALUE`` items separated by ``;`` or new lines (VALUE read as in ``--set``)."""
+    from stationsim.cli import parse_set
+
+    items = [s.strip() for s in text.replace("\n", ";").split(";") if s.strip()]
+    for item in items:
+        if "=" not in item:
+            raise ScenarioError(f"{source}: more overrides: {item!r}: expected PATH=VALUE, "
+                                "e.g. parameters.learn_rate=0.4")
+    return parse_set(items, source)
+
+
+def apply_values(base: Scenario, values: Mapping[str, Any]) -> tuple[Scenario, dict[str, Any]]:
+    """The scenario with the page's values, and the values that differ from ``base``.
+
+    ``values`` maps control paths (:func:`controls`) to values as the widgets
+    give them; ``overrides`` holds free ``PATH=VALUE`` text, applied last.
+
+    Raises
+    ------
+    ScenarioError
+        If a path is unknown or a value is not allowed (the message of
+        :func:`stationsim.scenario.with_overrides`).
+    """
+    ov = {p: _value(p, v) for p, v in values.items() if p != OVERRIDES}
+    ov = {p: v for p, v in ov.items() if v is not None}
+    ov.update(parse_overrides(str(values.get(OVERRIDES) or ""), base.source))
+    scn = with_overrides(base, ov)
+    before, after = base.raw(), scn.raw()
+    changed = {p: v for p, v in ov.items() if _get(before, p) != _get(after, p)}
+    return scn, changed
+
+
+def _get(data: Any, path: str) -> Any:
+    node = data
+    for part in path.split("."):
+        if isinstance(node, list):
+            hits = [x for x in node if isinstance(x, dict) and part in (x.get("name"),
+                                                                          x.get("iso3"))]
+            node = hits[0] if hits else (node[int(part)] if part.isdigit() else None)
+        elif isinstance(node, dict):
+            node = node.get(part)
+        if node is None:
+            return None
+    return node
+
+
+# ---------------------------------------------------------------------- model
+
+
+class ExplorerModel(StationModel):
+    """The model on the page: a scenario file plus the page's values.
+
+    Parameters
+    ----------
+    scenario_file : str
+        The scenario TOML file (default: :func:`initial_scenario`).
+    seed : int or str, optional
+        Master seed; the model is seeded with ``run_seed(seed, 0)``, so it is
+        replication 0 of ``stationsim run``.
+    overrides : str
+        Free ``PATH=VALUE`` overrides separated by ``;``.
+    **values
+        Control values by dotted path (``stations.CSS.rule`` ...).
+
+    Attributes
+    ----------
+    error : str or None
+        The validation message when a value is not allowed; the model then
+        holds the unchanged scenario and does not step.
+    changed : dict
+        The values that differ from the scenario file.
+    """
+
+    def __init__(self, scenario_file: str = "", seed: int | str | None = None,
+                 overrides: str = "", **values: Any) -> None:
+        values.pop("scenario", None)  # SolaraViz's reset passes Mesa's own scenario object
+        self.scenario_file = Path(scenario_file) if scenario_file else initial_scenario()
+        base = load_scenario(self.scenario_file)
+        error: str | None = None
+        try:
+            scn, changed = apply_values(base, {"seed": seed, OVERRIDES: overrides, **values})
+        except ScenarioError as exc:
+            scn, changed, error = with_overrides(base, {}), {}, str(exc)
+        super().__init__(scn, rng=run_seed(scn.seed, 0), log_events=True)
+        self.error = error
+        self.changed = changed
+        if error is not None:
+            self.running = False
+
+    def step(self) -> None:
+        """One year; nothing while a value is not allowed."""
+        if self.error is not None:
+            self.running = False
+            return
+        super().step()
+
+
+# ----------------------------------------------------------- tables, figures
+
+
+def members_now(model: StationModel) -> dict[str, int]:
+    """Guest members of each station now (host excluded)."""
+    return {s.name: int(s.members.size) for s in model.stations}
+
+
+def steps_frame(model: StationModel) -> pd.DataFrame:
+    """The steps table of the live model so far (one replication)."""
+    st = step_table(model)
+    st.insert(0, "replication", 0)
+    return st
+
+
+def membership_frame(model: StationModel) -> pd.DataFrame:
+    """The membership table of the live model now (one replication)."""
+    mem = membership_table(model)
+    mem.insert(0, "replication", 0)
+    return mem
+
+
+def _subtitle(model: StationModel) -> str:
+    when = f"end of {model.year - 1}" if model.t else f"start of {model.start_year}"
+    return f"{model.spec.name}, seed {model.spec.seed}, {when}"
+
+
+def members_figure(model: StationModel) -> Figure | None:
+    """Members of each station over time (:func:`stationsim.plots.station_time_series`);
+    ``None`` before the first step."""
+    if model.t == 0:
+        return None
+    return plots.station_time_series(
+        steps_frame(model), title=f"Members per station over time\n{_subtitle(model)}")
+
+
+def network_figure(model: StationModel) -> Figure:
+    """Stations (hubs) and their members (spokes) now, states coloured by alignment and
+    sized by capability (:func:`stationsim.plots.partnership_network`)."""
+    return plots.partnership_network(
+        membership_frame(model), spokes="alignment",
+        title=f"Partnership network: stations (hubs) and members (spokes)\n{_subtitle(model)}")
+
+
+def network_summary(model: StationModel) -> str:
+    """One line naming the links of the network now, e.g. ``ISS: CAN, JPN | CSS: PAK``."""
+    parts = []
+    for s in model.stations:
+        names = sorted(model.states.iso3[i] for i in s.members.tolist())
+        parts.append(f"{s.name}: {', '.join(names) if names else '(no members)'}")
+    return " | ".join(parts)
+
+
+def reasons_table(model: StationModel) -> pd.DataFrame:
+    """The last step's applications, admissions, refusals and exits, with the reason of each.
+
+    Columns :data:`REASON_COLUMNS`: ``reason`` is the model's code, ``why`` what
+    it means, ``terms`` the offer an admitted state accepted (its due per
+    year, utilisation rights and contract end).  Rows are in the order of
+    :data:`ACTIONS` within each station, in scenario order.  Before the first
+    step, the founders admitted when the model was built (stations open at the
+    start).
+    """
+    year = model.start_year + max(model.t - 1, 0)
+    rows = []
+    for station, iso, action, reason in model.last_log:
+        s = model.station_by_name[station]
+        i = model.index[iso]
+        terms = ""
+        if action == "admitted" and s.member[i]:
+            terms = f"due {s.due[i]:.3g}/year, rights {s.rights[i]:.2f}"
+            if s.contract_end[i] < NEVER:
+                terms += f", contract to {model.start_year + int(s.contract_end[i])}"
+        why = EXPLANATIONS.get((action, reason), reason)
+        rows.append((year, station, iso, model.states.name[i] or iso, action, reason, why,
+                     terms))
+    df = pd.DataFrame(rows, columns=list(REASON_COLUMNS))
+    order = {name: k for k, name in enumerate(s.name for s in model.stations)}
+    key = df["station"].map(order) * len(ACTIONS) + df["action"].map(ACTIONS.index)
+    return df.iloc[key.argsort(kind="stable")].reset_index(drop=True)
+
+
+def count_line(table: pd.DataFrame) -> str:
+    """``'ISS applied 3, admitted 1; CSS applied 2, refused 2'`` from :func:`reasons_table`."""
+    parts = []
+    for station, part in table.groupby("station", sort=False):
+        n = part.groupby("action", sort=False).size()
+        parts.append(f"{station} " + ", ".join(f"{a} {int(n[a])}" for a in ACTIONS if a in n))
+    return "; ".join(parts)
+
+
+# --------------------------------------------------------------------- export
+
+
+def export_text(model: ExplorerModel) -> str:
+    """The model's scenario as TOML that ``stationsim run`` accepts (states inlined)."""
+    changed = ", ".join(f"{p} = {json.dumps(v)}" for p, v in model.changed.items()) or "none"
+    head = (f"# Exported by `stationsim explore` from {model.scenario_file}\n"
+            f"# Values changed on the page: {changed}\n"
+            "# Run it: stationsim run THIS_FILE (the page showed its replication 0)\n\n")
+    return head + tomli_w.dumps(model.spec.raw())
+
+
+def export_scenario(model: ExplorerModel, folder: Path | str) -> Path:
+    """Write :func:`export_text` to ``folder/<scenario>_explore_<hash>.toml`` (atomically).
+
+    The name carries a hash of the content, so the same values give the same
+    file and different values never overwrite each other.
+    """
+    text = export_text(model)
+    digest = hashlib.sha256(text.encode()).hexdigest()[:8]
+    path = Path(folder) / f"{model.spec.name}_explore_{digest}.toml"
+
+    def _write(tmp: Path) -> None:
+        tmp.write_text(text, encoding="utf-8")
+
+    atomic_write(path, _write)
+    return path
+
+
+def export_dir() -> Path:
+    """Where the export button writes: :data:`ENV_EXPORT_DIR`, else ``./exports``."""
+    return Path(os.environ.get(ENV_EXPORT_DIR) or "exports")
+
+
+# ----------------------------------------------------------------------- page
+
+
+CARD = {"height": "100%", "overflow": "auto"}
+
+
+@solara.component
+def StatusView(model: ExplorerModel) -> None:
+    """Year, members per station, rules and hosts; the validation message, if any."""
+    update_counter.get()
+    with solara.Card("Now", classes=["stationsim-now"], style=CARD):
+        if model.error is not None:
+            solara.Error(f"Not applied: {model.error}. The page shows the scenario file "
+                         "unchanged and does not step; fix the value and press Reset.",
+                         classes=["stationsim-error"])
+        when = (f"year {model.year - 1} done" if model.t
+                else f"starts in {model.start_year} (press Step or ▶)")
+        # plain HTML, not solara.Markdown: that loads mermaid from the CDN (not in the cache)
+        solara.v.Html(tag="div", children=[
+            solara.v.Html(tag="b", children=[model.spec.name]),
+            f", seed {model.spec.seed}: {when}, step {model.t} of {model.n_steps}"])
+        solara.v.Html(tag="div", class_="stationsim-members", style_="font-weight: bold",
+                      children=["Members: " + ", ".join(f"{k} {v}" for k, v in
+                                                         members_now(model).items())])
+        lines = [f"{s.name}: {s.rule_name}, {s.channel} channel, host "
+                 f"{model.states.iso3[s.host]}" for s in model.stations]
+        hosts = dict.fromkeys(s.host for s in model.stations)
+        lines.append("Hosts: " + "; ".join(
+            f"{model.states.iso3[h]} transparency {model.transparency[h]:.2f}, "
+            f"reciprocity {model.reciprocity[h]:.2f}" for h in hosts))
+        if model.changed:
+            lines.append("Changed: " + ", ".join(f"{p} = {v}" for p, v in
+                                                 model.changed.items()))
+        for line in lines:
+            solara.v.Html(tag="div", children=[line])
+
+
+@solara.component
+def MembersView(model: ExplorerModel) -> None:
+    """Members of each station over time (the plots module's figure)."""
+    update_counter.get()
+    fig = solara.use_memo(lambda: members_figure(model), [model, model.t])
+    with solara.Card(classes=["stationsim-members-view"], style=CARD):
+        if fig is None:
+            solara.Info("Members over time: press Step or ▶ to run the model.")
+        else:
+            solara.FigureMatplotlib(fig, dependencies=[model, model.t], format="png", dpi=90)
+
+
+@solara.component
+def NetworkView(model: ExplorerModel) -> None:
+    """The partnership network now (the plots module's figure) and its links in words."""
+    update_counter.get()
+    fig = solara.use_memo(lambda: network_figure(model), [model, model.t])
+    with solara.Card(classes=["stationsim-network-view"], style=CARD):
+        solara.FigureMatplotlib(fig, dependencies=[model, model.t], format="png", dpi=90)
+        solara.v.Html(tag="div", class_="stationsim-network", style_="font-size: 0.8em",
+                      children=["Links: " + network_summary(model)])
+
+
+@solara.component
+def ReasonsView(model: ExplorerModel) -> None:
+    """The last step's applications, admissions (and the accepted offer), refusals, exits."""
+    update_counter.get()
+    df = solara.use_memo(lambda: reasons_table(model), [model, model.t])
+    with solara.Card(style=CARD):
+        title = (f"{model.year - 1}: applications, admissions (with the accepted offer), "
+                 "refusals and exits" if model.t else
+                 f"Start of {model.start_year}: founding members of the open stations")
+        solara.v.Html(tag="div", class_="stationsim-reasons-title text-h6", children=[title])
+        if model.t == 0 and df.empty:
+            solara.Info("Nothing yet: after each step this table shows its applications, "
+                        "admissions, refusals and exits.")
+        elif df.empty:
+            solara.Text(f"Nothing happened in {model.year - 1}: no applications, admissions, "
+                        "refusals or exits.")
+        else:
+            solara.Text(count_line(df))
+            with solara.Div(classes=["stationsim-reasons"]):
+                solara.DataFrame(df.drop(columns=["year"]), items_per_page=15)
+
+
+@solara.component
+def ExportView(model: ExplorerModel) -> None:
+    """Write the scenario on screen as a TOML file for ``stationsim run``; or download it."""
+    update_counter.get()
+    written = solara.use_reactive("")
+    failed = solara.use_reactive("")
+
+    def _forget() -> None:  # a new model (Reset, another scenario): nothing written for it yet
+        written.set("")
+        failed.set("")
+
+    solara.use_effect(_forget, [model])
+
+    def do_export() -> None:
+        try:
+            written.set(str(export_scenario(model, export_dir())))
+            failed.set("")
+        except OSError as exc:
+            failed.set(f"cannot write to {export_dir()}: {exc}")
+
+    with solara.Card("Export", style=CARD):
+        solara.Text("The scenario on screen (the values applied by the last Reset) as a "
+                    "TOML file for `stationsim run FILE`; its replication 0 is this run.")
+        with solara.Row():
+            solara.Button("Export scenario", color="primary", on_click=do_export,
+                          disabled=model.error is not None)
+            solara.FileDownload(lambda: export_text(model),
+                                filename=f"{model.spec.name}_explore.toml",
+                                label="Download", mime_type="application/toml")
+        if written.value:
+            solara.Success(f"Written: {written.value} (run it: stationsim run {written.value})",
+                           classes=["stationsim-exported"])
+        if failed.value:
+            solara.Error(failed.value, classes=["stationsim-error"])
+
+
+def _load_base(path: Path) -> tuple[Scenario | None, str | None]:
+    try:
+        return load_scenario(path), None
+    except ScenarioError as exc:
+        return None, str(exc)
+
+
+@solara.component
+def Page() -> None:
+    """The page: scenario picker, then SolaraViz with the scenario's controls and views."""
+    folder = scenarios_dir()
+    first = solara.use_memo(lambda: initial_scenario(folder), [])
+    choices = solara.use_memo(lambda: scenario_choices(folder, first), [])
+    label = solara.use_reactive(next((k for k, p in choices.items()
+                                      if p.resolve() == first.resolve()), str(first)))
+    path = choices.get(label.value, first)
+    base, error = solara.use_memo(lambda: _load_base(path), [label.value])
+    # one reactive model per scenario: SolaraViz's Reset replaces its value, the views read it
+    model = solara.use_memo(
+        lambda: solara.reactive(ExplorerModel(str(path)) if base is not None else None),
+        [label.value])
+    with solara.Sidebar():
+        with solara.Card("Scenario"):
+            solara.Select("Scenario file", values=list(choices), value=label)
+            if base is not None and base.description:
+                solara.Text(base.description, style={"font-size": "0.85em"})
+    if base is None or model.value is None:
+        solara.Error(f"Cannot open this scenario: {error}", classes=["stationsim-error"])
+        return
+    # SolaraViz gives the app bar, the controls, play/pause/step/reset and the parameters;
+    # the views are laid out here rather than in its draggable grid (components=[]), whose
+    # grid-layout script does not load under ipyvue 3
+    SolaraViz(model, components=[], model_params=model_params(path, base),
+              name=f"stationsim explore: {base.name}", play_interval=400).key(label.value)
+    Views(model.value)
+
+
+@solara.component
+def Views(model: ExplorerModel) -> None:
+    """The live views of the model on the page."""
+    with solara.Column(style={"width": "100%"}):
+        with solara.Columns([3, 2]):
+            StatusView(model)
+            ExportView(model)
+        MembersView(model)
+        NetworkView(model)
+        ReasonsView(model)
+
+
+# --------------------------------------------------------------------- assets
+# The page's scripts and styles are npm packages that solara serves through its
+# CDN proxy (/_solara/cdn/<package>@<version>/...): on the first request it
+# fetches them from a public CDN into its cache folder.  Where that CDN cannot
+# be reached (offline machines, CI) but the npm registry can, `npm pack` fills
+# the same cache beforehand, so the page loads entirely from this machine.
+
+_CDN_REF = re.compile(r"\{\{cdn\}\}/((?:@[\w.-]+/)?[\w.-]+)@(\d[\w.+-]*)/")
+
+
+def cdn_packages() -> list[str]:
+    """The npm packages (``name@version``) the page loads through solara's CDN proxy:
+    the vuetify app that matches the installed ipyvue, require.js and Font Awesome."""
+    import ipyvue
+    import solara.server.settings as settings
+
+    template = Path(solara.__file__).parent / "server" / "templates" / "solara.html.j2"
+    found = dict.fromkeys(f"{n}@{v}" for n, v in _CDN_REF.findall(template.read_text()))
+    app = "solara-vuetify3-app@" if str(ipyvue.__version__).startswith("3") else \
+        "solara-vuetify-app@"
+    out = [p for p in found if "solara-vuetify" not in p or f"/{app}" in p]
+    if settings.assets.fontawesome_enabled:
+        out += [f"{n}@{v}" for n, v in _CDN_REF.findall("{{cdn}}"
+                                                        + settings.assets.fontawesome_path)]
+    return out
+
+
+def asset_cache() -> Path:
+    """Solara's CDN proxy cache (``SOLARA_ASSETS_PROXY_CACHE_DIR`` or its default)."""
+    import solara.server.settings as settings
+
+    return Path(settings.assets.proxy_cache_dir)
+
+
+def ensure_assets(cache: Path | None = None, echo: Any = print) -> list[str]:
+    """Put every package of :func:`cdn_packages` missing from ``cache`` there with
+    ``npm pack``; return those still missing (solara's proxy then tries the CDN)."""
+    import shutil
+    import tarfile
+    import tempfile
+
+    cache = cache if cache is not None else asset_cache()
+    missing = [p for p in cdn_packages() if not (cache / p / "package.json").is_file()]
+    npm = shutil.which("npm")
+    if not missing or npm is None:
+        return missing
+    echo(f"fetching the page's scripts with npm (once, into {cache}): {', '.join(missing)}")
+    left = []
+    for spec in missing:
+        with tempfile.TemporaryDirectory() as tmp:
+            proc = subprocess.run([npm, "pack", "--silent", "--pack-destination", tmp, spec],
+                                  capture_output=True, text=True, timeout=300, check=False)
+            tars = sorted(Path(tmp).glob("*.tgz"))
+            if proc.returncode != 0 or not tars:
+                left.append(spec)
+                continue
+            unpacked = Path(tmp) / "unpacked"
+            with tarfile.open(tars[0]) as tar:
+                tar.extractall(unpacked, filter="data")
+            target = cache / spec
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.rmtree(target, ignore_errors=True)
+            roots = list(unpacked.iterdir())  # npm's tarballs hold one folder, "package/"
+            shutil.move(str(roots[0] if len(roots) == 1 else unpacked), str(target))
+    if left:
+        echo(f"warning: npm could not fetch {', '.join(left)}; the page loads them through "
+             "the public CDN instead")
+    return left
+
+
+# ---------------------------------------------------------------------- serve
+
+
+def check_listen(host: str, port: int) -> None:
+    """Raise :class:`ServeError` unless ``host:port`` can be listened on now."""
+    if not 0 < port < 65536:
+        raise ServeError(f"--port {port}: must be in 1..65535")
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise ServeError(f"--host {host!r}: cannot resolve it ({exc})") from None
+    family, _, _, _, addr = infos[0]
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(addr)
+        except OSError as exc:
+            raise ServeError(f"cannot listen on {host}:{port} ({exc.strerror}); "
+                             "choose another --port") from None
+
+
+def server_command(host: str, port: int) -> list[str]:
+    """The ``solara run`` command serving :func:`Page` (production mode, nothing fetched)."""
+    return [sys.executable, "-m", "solara", "run", "stationsim.explore", "--host", host,
+            "--port", str(port), "--production", "--no-open", "--no-check-version",
+            "--log-level", "warning"]
+
+
+def serve(scenario: Path | None = None, *, host: str = "127.0.0.1", port: int = 8765,
+          export: Path | str = "exports", scenarios: Path | None = None,
+          echo: Any = print) -> int:
+    """Serve the page until interrupted; return the server's exit code.
+
+    Parameters
+    ----------
+    scenario : Path, optional
+        The scenario to open (default: ``css_vs_iss.toml`` of ``scenarios``).
+    host, port
+        Where to listen (default: loopback only).
+    export : Path
+        Folder the export button writes to.
+    scenarios : Path, optional
+        Folder whose ``*.toml`` files the picker offers (default:
+        :func:`scenarios_dir`; with ``scenario`` given: its folder).
+
+    Raises
+    ------
+    ScenarioError
+        If the scenario file is missing or invalid.
+    ServeError
+        If the port or host cannot be used.
+    """
+    folder = scenarios if scenarios is not None else (
+        scenario.parent if scenario is not None else scenarios_dir())
+    first = scenario if scenario is not None else initial_scenario(folder)
+    load_scenario(first)  # a bad file: exit 2 before anything starts
+    if not folder.is_dir():
+        raise ServeError(f"--scenarios {folder}: not a folder")
+    check_listen(host, port)
+    ensure_assets(echo=echo)
+    env = {**os.environ,
+           ENV_SCENARIO: str(first.resolve()),
+           ENV_SCENARIOS_DIR: str(folder.resolve()),
+           ENV_EXPORT_DIR: str(Path(export).resolve()),
+           "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
+           "MPLBACKEND": "Agg"}
+    proc = subprocess.Popen(server_command(host, port), env=env)
+
+    def _stop(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, _stop)
+    shown = f"[{host}]" if ":" in host else host
+    echo(f"stationsim explore: {first} on http://{shown}:{port}/ (Ctrl-C to stop)")
+    if host not in ("127.0.0.1", "::1", "localhost"):
+        echo(f"warning: listening on {host}: anyone who can reach it can run models and "
+             f"write exports to {export}")
+    try:
+        return proc.wait()
+    except KeyboardInterrupt:
+        _terminate(proc)
+        raise
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if proc.poll() is None:
+            _terminate(proc)
+
+
+def _terminate(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
