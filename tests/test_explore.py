@@ -1,0 +1,376 @@
+"""The explorer's pieces in Python: controls to scenario, validation, export, reasons, figures.
+
+The page itself is tested in a real browser in ``test_explore_browser.py``.
+"""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from helpers import run_cli
+from matplotlib.collections import LineCollection, PathCollection
+from mesa.visualization.solara_viz import _build_model_init_kwargs, _check_model_params
+
+from stationsim import explore, plots
+from stationsim.batch import run_seed
+from stationsim.explore import ExplorerModel
+from stationsim.model import StationModel
+from stationsim.rules import RULES
+from stationsim.rules.base import REFUSAL_REASONS
+from stationsim.scenario import ScenarioError, load_scenario, with_overrides
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ROOT / "scenarios"
+CSS_VS_ISS = SCENARIOS / "css_vs_iss.toml"
+EXIT_REASONS = ("closed", "ban", "expelled", "contract_end", "utility", "event")
+
+
+@pytest.fixture(scope="module")
+def base() -> Any:
+    return load_scenario(CSS_VS_ISS)
+
+
+def _copy(src: Path, dst: Path, old: str = "", new: str = "") -> Path:
+    """``src`` at ``dst`` (its states CSV by absolute path), ``old`` replaced by ``new``."""
+    text = src.read_text().replace('states_csv = "stylised_states.csv"',
+                                   f'states_csv = "{src.parent / "stylised_states.csv"}"')
+    dst.write_text(text.replace(old, new) if old else text)
+    return dst
+
+
+def _rows(table: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(k): v for k, v in r.items()} for r in table.to_dict("records")]
+
+
+def _run_to_end(model: StationModel) -> list[pd.DataFrame]:
+    """Step to the end; the reasons table of every step."""
+    tables = []
+    while model.running:
+        model.step()
+        tables.append(explore.reasons_table(model))
+    return tables
+
+
+# --------------------------------------------------------------- parameters
+
+
+def test_controls_cover_rule_channel_host_attributes_seed_with_the_scenario_values(
+        base: Any) -> None:
+    ctl = {c.path: c for c in explore.controls(base)}
+    assert list(ctl) == ["seed", "stations.ISS.rule", "stations.ISS.channel",
+                         "stations.CSS.rule", "stations.CSS.channel",
+                         "states.USA.transparency", "states.USA.reciprocity",
+                         "states.CHN.transparency", "states.CHN.reciprocity",
+                         explore.OVERRIDES]
+    assert ctl["seed"].value == str(base.seed)
+    assert ctl["stations.CSS.rule"].value == "quid_pro_quo"
+    assert set(ctl["stations.CSS.rule"].values) == set(RULES)
+    assert ctl["stations.CSS.channel"].value == "un"
+    chn = next(s for s in base.states if s.iso3 == "CHN")
+    assert ctl["states.CHN.transparency"].value == chn.transparency
+    assert ctl["states.CHN.reciprocity"].value == chn.reciprocity
+    assert ctl["states.CHN.transparency"].mesa() == {
+        "type": "SliderFloat", "value": chn.transparency, "label": "CHN (host) transparency",
+        "min": 0.0, "max": 1.0, "step": 0.05}
+
+
+def test_a_host_shared_by_two_stations_has_one_pair_of_sliders() -> None:
+    scn = load_scenario(SCENARIOS / "two_blocs_2020s.toml")
+    paths = [c.path for c in explore.controls(scn)]
+    assert paths.count("states.USA.transparency") == 1
+    assert {"stations.US_LED.rule", "stations.CN_LED.channel"} <= set(paths)
+
+
+def test_values_become_the_scenario_through_with_overrides(base: Any) -> None:
+    values = {"seed": " 11 ", "stations.CSS.rule": "hub_and_spoke",
+              "stations.ISS.channel": "bilateral",  # unchanged
+              "states.CHN.transparency": 0.7000000000000001,
+              explore.OVERRIDES: "parameters.learn_rate=0.4; stations.CSS.capacity=3"}
+    scn, changed = explore.apply_values(base, values)
+    assert scn.seed == 11
+    css = {s.name: s for s in scn.stations}["CSS"]
+    assert css.rule == "hub_and_spoke" and css.capacity == 3
+    assert next(s for s in scn.states if s.iso3 == "CHN").transparency == 0.7
+    assert scn.parameters["learn_rate"] == 0.4
+    assert changed == {"seed": 11, "stations.CSS.rule": "hub_and_spoke",
+                       "states.CHN.transparency": 0.7, "parameters.learn_rate": 0.4,
+                       "stations.CSS.capacity": 3}
+    expected = with_overrides(base, {"seed": 11, "stations.CSS.rule": "hub_and_spoke",
+                                     "states.CHN.transparency": 0.7,
+                                     "parameters.learn_rate": 0.4,
+                                     "stations.CSS.capacity": 3})
+    assert scn.raw() == expected.raw()
+
+
+def test_an_empty_seed_field_keeps_the_scenarios_seed(base: Any) -> None:
+    scn, changed = explore.apply_values(base, {"seed": "  ", explore.OVERRIDES: ""})
+    assert scn.seed == base.seed and changed == {}
+
+
+def test_the_model_is_replication_0_of_the_scenario_and_seed(base: Any) -> None:
+    model = ExplorerModel(str(CSS_VS_ISS), seed="5", **{"stations.CSS.rule": "hub_and_spoke"})
+    _run_to_end(model)
+    scn = with_overrides(base, {"seed": 5, "stations.CSS.rule": "hub_and_spoke"})
+    ref = StationModel(scn, rng=run_seed(5, 0))
+    ref.run()
+    pd.testing.assert_frame_equal(pd.DataFrame(model.step_records),
+                                  pd.DataFrame(ref.step_records))
+
+
+def test_mesa_accepts_the_parameters_and_its_reset_builds_the_model(base: Any) -> None:
+    """What SolaraViz does: check model_params, then on Reset call the class with them."""
+    params = explore.model_params(CSS_VS_ISS, base)
+    model = ExplorerModel(str(CSS_VS_ISS))
+    _check_model_params(type(model).__init__, params)  # raises on a parameter it rejects
+    chosen = {k: (v["value"] if isinstance(v, dict) else v) for k, v in params.items()}
+    chosen["stations.CSS.rule"] = "hub_and_spoke"
+    kwargs = _build_model_init_kwargs(model, chosen, add_scenario_when_empty=True,
+                                      require_model_accepts_scenario=True)
+    fresh = type(model)(**kwargs)
+    assert fresh.error is None
+    assert fresh.changed == {"stations.CSS.rule": "hub_and_spoke"}
+    assert fresh.station_by_name["CSS"].rule_name == "hub_and_spoke"
+
+
+# --------------------------------------------------------------- validation
+
+
+@pytest.mark.parametrize(("values", "words"), [
+    ({"seed": "abc"}, ["seed", "valid integer"]),
+    ({"seed": "-3"}, ["seed", "greater than or equal to 0"]),
+    ({explore.OVERRIDES: "stations.CSS.capacity=-1"}, ["capacity", "greater than or equal"]),
+    ({explore.OVERRIDES: "parameters.learn_rate=7"}, ["parameters.learn_rate", "[0, 1]"]),
+    ({explore.OVERRIDES: "stations.XYZ.rule=hub_and_spoke"}, ["stations.XYZ.rule", "XYZ"]),
+    ({explore.OVERRIDES: "learn_rate 0.4"}, ["more overrides", "PATH=VALUE"]),
+    ({"stations.CSS.rule": "tit_for_tat"}, ["rule", "tit_for_tat", "hub_and_spoke"]),
+])
+def test_a_bad_value_is_a_message_and_the_model_does_not_step(values: dict[str, Any],
+                                                              words: list[str]) -> None:
+    with pytest.raises(ScenarioError):
+        explore.apply_values(load_scenario(CSS_VS_ISS), values)
+    model = ExplorerModel(str(CSS_VS_ISS), **values)
+    assert model.error is not None
+    for w in words:
+        assert w in model.error, (w, model.error)
+    assert str(CSS_VS_ISS) in model.error  # names the file, like a bad scenario file
+    assert model.running is False
+    model.step()
+    assert model.t == 0 and model.step_records["step"] == []
+    assert model.changed == {}
+
+
+# ------------------------------------------------------------------- export
+
+
+def test_export_round_trips_through_load_scenario(tmp_path: Path, base: Any) -> None:
+    model = ExplorerModel(str(CSS_VS_ISS), seed="9", **{
+        "stations.CSS.rule": "hub_and_spoke", "states.CHN.reciprocity": 0.35},
+        overrides="parameters.learn_rate=0.25")
+    path = explore.export_scenario(model, tmp_path / "exports")
+    assert path.parent == tmp_path / "exports" and path.suffix == ".toml"
+    back = load_scenario(path)
+    assert back.raw() == model.spec.raw()
+    assert back.seed == 9 and back.parameters["learn_rate"] == 0.25
+    text = path.read_text()
+    assert "stations.CSS.rule = \"hub_and_spoke\"" in text.splitlines()[1]
+    assert "states_csv" not in text  # states inlined: the file stands alone
+    # the same values give the same file; other values another one
+    assert explore.export_scenario(model, tmp_path / "exports") == path
+    other = ExplorerModel(str(CSS_VS_ISS), seed="10")
+    assert explore.export_scenario(other, tmp_path / "exports") != path
+
+
+def test_stationsim_run_accepts_the_export_and_replays_the_page(tmp_path: Path) -> None:
+    model = ExplorerModel(str(CSS_VS_ISS), seed="3", **{"stations.CSS.rule": "hub_and_spoke"})
+    path = explore.export_scenario(model, tmp_path)
+    _run_to_end(model)
+    out = tmp_path / "out"
+    proc = run_cli("run", str(path), "-r", "1", "--out", str(out), "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    steps = pd.read_parquet(out / "steps.parquet")
+    assert (steps["run_seed"] == run_seed(3, 0)).all()
+    assert set(pd.read_parquet(out / "runs.parquet")["css_rule"]) == {"hub_and_spoke"}
+    page = pd.DataFrame(model.step_records)
+    pd.testing.assert_frame_equal(steps[page.columns].reset_index(drop=True), page,
+                                  check_dtype=False)
+
+
+# ------------------------------------------------------------ reasons table
+
+
+def test_reasons_table_is_the_last_steps_log_with_a_reason_for_each() -> None:
+    model = ExplorerModel(str(CSS_VS_ISS))
+    start = explore.reasons_table(model)  # before the first step: the ISS founders
+    assert set(start["action"]) == {"admitted"} and set(start["reason"]) == {"forced"}
+    assert set(start["iso3"]) == {model.states.iso3[i] for i in
+                                  model.station_by_name["ISS"].founders.tolist()}
+    assert (start["year"] == 2022).all()
+    seen: set[tuple[str, str]] = set()
+    years = []
+    while model.running:
+        model.step()
+        table = explore.reasons_table(model)
+        assert list(table.columns) == list(explore.REASON_COLUMNS)
+        assert sorted(table[["station", "iso3", "action", "reason"]].itertuples(
+            index=False, name=None)) == sorted(model.last_log)
+        assert (table["year"] == model.year - 1).all()
+        names = dict(zip(model.states.iso3, model.states.name, strict=True))
+        assert (table["state"] == table["iso3"].map(names)).all()
+        # ordered by station (scenario order), then applied, admitted, refused, exit
+        key = list(zip(table["station"].map({"ISS": 0, "CSS": 1}),
+                       table["action"].map(explore.ACTIONS.index), strict=True))
+        assert key == sorted(key)
+        for row in _rows(table):
+            assert row["why"] == explore.EXPLANATIONS[(row["action"], row["reason"])]
+            if row["action"] == "admitted" and model.station_by_name[row["station"]].member[
+                    model.index[row["iso3"]]]:
+                assert row["terms"].startswith("due ")
+            elif row["action"] != "admitted":
+                assert row["terms"] == ""
+        seen |= set(zip(table["action"], table["reason"], strict=True))
+        years.append(model.year - 1)
+    assert years == list(range(2022, 2031))
+    assert {a for a, _ in seen} == set(explore.ACTIONS)  # this run has every kind of row
+
+
+def test_every_reason_code_of_the_model_is_explained() -> None:
+    for r in REFUSAL_REASONS:
+        assert ("refused", r) in explore.EXPLANATIONS
+    for r in EXIT_REASONS:
+        assert ("exit", r) in explore.EXPLANATIONS
+
+
+def test_quid_pro_quo_admissions_show_the_accepted_price_and_contract(base: Any) -> None:
+    model = ExplorerModel(str(CSS_VS_ISS))  # CSS: quid_pro_quo
+    for _ in range(3):
+        model.step()
+        table = explore.reasons_table(model)
+        adm = table[(table["station"] == "CSS") & (table["action"] == "admitted")]
+        for row in _rows(adm):
+            i = model.index[row["iso3"]]
+            css = model.station_by_name["CSS"]
+            if css.member[i]:
+                assert f"due {css.due[i]:.3g}/year" in row["terms"]
+                assert "contract to" in row["terms"]
+
+
+def test_count_line_sums_actions_per_station() -> None:
+    table = pd.DataFrame({"station": ["ISS", "ISS", "CSS", "ISS"],
+                          "action": ["applied", "refused", "applied", "applied"]})
+    assert explore.count_line(table) == "ISS applied 2, refused 1; CSS applied 1"
+
+
+# ------------------------------------------------------------------ figures
+
+
+def test_members_figure_is_the_plots_time_series_of_the_live_model() -> None:
+    model = ExplorerModel(str(CSS_VS_ISS))
+    assert explore.members_figure(model) is None  # nothing to draw before a step
+    for _ in range(4):
+        model.step()
+    fig = explore.members_figure(model)
+    assert fig is not None
+    steps = pd.DataFrame(model.step_records)
+    for st in ("ISS", "CSS"):
+        line = next(a for ax in fig.axes for a in ax.lines if a.get_gid() == f"median:{st}:all")
+        d = steps[(steps["station"] == st) & steps["open"]]
+        np.testing.assert_array_equal(line.get_xdata(), d["year"].to_numpy(float))
+        np.testing.assert_array_equal(line.get_ydata(), d["members"].to_numpy(float))
+
+
+def test_network_figure_links_members_colours_by_alignment_sizes_by_capability() -> None:
+    model = ExplorerModel(str(CSS_VS_ISS))
+    for _ in range(5):
+        model.step()
+    fig = explore.network_figure(model)
+    ax = fig.axes[0]
+    for s in model.stations:
+        lc = next(c for c in ax.collections
+                  if isinstance(c, LineCollection) and c.get_gid() == f"edges:{s.name}:all")
+        members = {model.states.iso3[i] for i in s.members.tolist()}
+        assert set(lc.edge_nodes) == members  # type: ignore[attr-defined]
+        assert np.allclose(lc.get_linewidth(), plots.EDGE_WIDTH_MAX)  # one run: all held
+    spokes = [c for c in ax.collections if isinstance(c, PathCollection)
+              and c.get_sizes()[0] < 1000]  # hubs are drawn at 2300
+    assert spokes
+    by_size = {}
+    for c in spokes:
+        face = c.get_facecolor()[0]
+        size = float(c.get_sizes()[0])
+        # which state: the one whose capability gives this size and alignment this colour
+        hits = [i for i in range(model.n)
+                if np.isclose(plots.spoke_size(model.capability[i]), size)
+                and np.allclose(plots.ALIGNMENT_CMAP(plots.ALIGNMENT_NORM(
+                    model.states.alignment[i, 0])), face)]
+        assert hits, (size, face)
+        by_size[size] = model.capability[hits[0]]
+    caps = [by_size[k] for k in sorted(by_size)]
+    assert caps == sorted(caps)  # larger markers, more capable states
+
+
+def test_network_summary_names_each_stations_members() -> None:
+    model = ExplorerModel(str(CSS_VS_ISS))
+    text = explore.network_summary(model)
+    assert text.startswith("ISS: BEL, CAN") and text.endswith("CSS: (no members)")
+
+
+def test_plots_network_rejects_an_unknown_spoke_style() -> None:
+    mem = explore.membership_frame(ExplorerModel(str(CSS_VS_ISS)))
+    with pytest.raises(ValueError, match="spokes"):
+        plots.partnership_network(mem, spokes="size")
+
+
+# --------------------------------------------------------- scenarios, serving
+
+
+def test_picker_lists_the_scenarios_folder_and_the_given_file(tmp_path: Path) -> None:
+    choices = explore.scenario_choices(SCENARIOS)
+    assert "css_vs_iss.toml" in choices and "baseline.toml" in choices
+    assert all(p.suffix == ".toml" and p.parent == SCENARIOS for p in choices.values())
+    assert not any("sweep" in k for k in choices)  # scenarios/sweeps/ holds sweeps
+    mine = _copy(CSS_VS_ISS, tmp_path / "mine.toml")
+    assert explore.scenario_choices(SCENARIOS, mine)[str(mine)] == mine
+    assert explore.initial_scenario(SCENARIOS) == SCENARIOS / "css_vs_iss.toml"
+
+
+def test_page_scripts_come_from_the_cache_without_npm_when_present(tmp_path: Path) -> None:
+    packages = explore.cdn_packages()
+    assert any("solara-vuetify" in p for p in packages)
+    assert any(p.startswith("requirejs@") for p in packages)
+    for p in packages:
+        (tmp_path / p).mkdir(parents=True)
+        (tmp_path / p / "package.json").write_text("{}")
+    calls: list[str] = []
+    assert explore.ensure_assets(tmp_path, echo=calls.append) == []
+    assert calls == []  # nothing fetched, nothing said
+
+
+def test_explore_refuses_bad_input_with_exit_2(tmp_path: Path) -> None:
+    proc = run_cli("explore", str(tmp_path / "missing.toml"))
+    assert proc.returncode == 2 and "file not found" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    proc = run_cli("explore", str(CSS_VS_ISS), "--port", "70000")
+    assert proc.returncode == 2 and "--port 70000" in proc.stderr
+    bad = _copy(CSS_VS_ISS, tmp_path / "bad.toml", 'rule = "quid_pro_quo"', 'rule = "barter"')
+    proc = run_cli("explore", str(bad))
+    assert proc.returncode == 2 and "barter" in proc.stderr
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        proc = run_cli("explore", str(CSS_VS_ISS), "--port", str(port))
+    assert proc.returncode == 2 and "cannot listen" in proc.stderr
+    assert not (tmp_path / "exports").exists()
+
+
+def test_server_command_is_solara_in_production_bound_to_the_host() -> None:
+    cmd = explore.server_command("127.0.0.1", 8765)
+    assert cmd[1:5] == ["-m", "solara", "run", "stationsim.explore"]
+    assert cmd[cmd.index("--host") + 1] == "127.0.0.1"
+    assert cmd[cmd.index("--port") + 1] == "8765"
+    assert {"--production", "--no-open", "--no-check-version"} <= set(cmd)

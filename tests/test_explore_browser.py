@@ -1,0 +1,297 @@
+"""``stationsim explore`` end to end: the real server, driven in headless Chromium by Selenium.
+
+The server is started as a user would (``stationsim explore SCENARIO --port P``)
+on a free loopback port; Debian's ``chromium`` and ``chromium-driver`` drive
+the page.  The test changes a control (the CSS rule), resets, steps the model
+five times, and checks that the member count and the network changed, that no
+error is shown (on the page or in the browser's console), that the reasons
+table is filled and that the export writes a scenario that loads.  It saves a
+screenshot in its temporary folder, and also at ``$STATIONSIM_EXPLORE_SCREENSHOT``
+when that is set (how ``docs/explore.png`` is made).
+
+Every wait is bounded; the server's process group and the browser are stopped
+in the fixtures' teardown whatever happens.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from stationsim.scenario import load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+CSS_VS_ISS = ROOT / "scenarios" / "css_vs_iss.toml"
+CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run", "--window-size=1400,2600")
+#: Seconds to wait for the server (the first start also fetches the page's scripts with npm).
+SERVER_TIMEOUT = 240
+#: Seconds to wait for anything on the page.
+PAGE_TIMEOUT = 60
+
+pytestmark = pytest.mark.timeout(600)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _browser_paths() -> tuple[str, str] | None:
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver = shutil.which("chromedriver")
+    return (chromium, driver) if chromium and driver else None
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """``stationsim explore scenarios/css_vs_iss.toml`` on a free loopback port."""
+    folder = tmp_path_factory.mktemp("explore")
+    port = _free_port()
+    log = (folder / "server.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "stationsim.cli", "explore", str(CSS_VS_ISS), "--port", str(port),
+         "--export-dir", str(folder / "exports")],
+        stdout=log, stderr=subprocess.STDOUT, cwd=folder, start_new_session=True)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + SERVER_TIMEOUT
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"the server exited with {proc.returncode}:\n"
+                            + (folder / "server.log").read_text())
+            try:
+                with urllib.request.urlopen(url, timeout=5) as resp:
+                    if resp.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"no page at {url} after {SERVER_TIMEOUT} s:\n"
+                            + (folder / "server.log").read_text())
+            time.sleep(0.5)
+        yield {"url": url, "folder": folder, "proc": proc}
+    finally:
+        _stop_group(proc)
+        log.close()
+
+
+def _stop_group(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to the server's process group (the CLI and solara), SIGKILL if it lingers."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=20)
+    try:  # the solara child, should it outlive the CLI
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless Debian Chromium through chromedriver, with a fresh profile."""
+    paths = _browser_paths()
+    if paths is None:
+        pytest.skip("no Chromium here: install Debian's chromium and chromium-driver "
+                    "(apt-get install -y chromium chromium-driver); .ci/run does")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix="stationsim-chromium-")
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = paths[0]
+    for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={profile}"):
+        opts.add_argument(flag)
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(paths[1]), options=opts)
+    try:
+        driver.set_page_load_timeout(PAGE_TIMEOUT)
+        driver.set_script_timeout(PAGE_TIMEOUT)
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+# ------------------------------------------------------------------ page helpers
+
+
+def _wait(what: str, cond: Callable[[], Any], timeout: float = PAGE_TIMEOUT) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            value = cond()
+        except Exception:  # the element is being re-rendered
+            value = None
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.25)
+
+
+def _text(driver: Any, css: str) -> str:
+    from selenium.webdriver.common.by import By
+
+    return str(driver.find_element(By.CSS_SELECTOR, css).text)
+
+
+def _errors_shown(driver: Any) -> list[str]:
+    from selenium.webdriver.common.by import By
+
+    alerts = driver.find_elements(By.CSS_SELECTOR, ".stationsim-error, .v-alert.text-error, "
+                                                   ".v-alert.error, .v-alert.error--text")
+    shown = [a.text for a in alerts if a.is_displayed()]
+    body = driver.find_element(By.TAG_NAME, "body").text
+    shown += [w for w in ("Traceback", "error in step", "Not applied") if w in body]
+    return shown
+
+
+def _console_errors(driver: Any) -> list[str]:
+    return [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"
+            and "favicon" not in e["message"]]
+
+
+def _select(driver: Any, label: str, value: str) -> None:
+    """Pick ``value`` in the select labelled ``label`` (a SolaraViz parameter)."""
+    from selenium.webdriver.common.by import By
+
+    field = driver.find_element(
+        By.XPATH, f"//label[normalize-space(.)='{label}']"
+                  "/ancestor::div[contains(@class,'v-select')][1]")
+    field.click()
+    item = _wait(f"the menu item {value}", lambda: next(
+        e for e in driver.find_elements(
+            By.XPATH, f"//div[contains(@class,'v-list-item')][normalize-space(.)='{value}']")
+        if e.is_displayed()))
+    item.click()
+    _wait(f"{label} = {value}", lambda: value in field.text)
+
+
+def _replace_text(box: Any, text: str) -> None:
+    """Type ``text`` over a text field's content and press Enter (the field applies it)."""
+    from selenium.webdriver.common.keys import Keys
+
+    box.click()
+    box.send_keys(Keys.END, Keys.BACKSPACE * (len(box.get_attribute("value") or "") + 2))
+    box.send_keys(text)
+    # the field sends what was typed to the server a moment later; Enter applies the value
+    # the server holds, so give it that moment (typing at a person's pace needs no pause)
+    time.sleep(1.0)
+    box.send_keys(Keys.ENTER)
+    time.sleep(0.5)
+
+
+def _button(driver: Any, text: str) -> Any:
+    from selenium.webdriver.common.by import By
+
+    return driver.find_element(By.XPATH, f"//button[normalize-space(.)='{text}']")
+
+
+def _network_image(driver: Any) -> str:
+    from selenium.webdriver.common.by import By
+
+    img = driver.find_element(By.CSS_SELECTOR, ".stationsim-network-view img")
+    return str(img.get_attribute("src"))
+
+
+# ------------------------------------------------------------------------- test
+
+
+def test_change_rule_step_five_times_export(server: dict[str, Any], browser: Any,
+                                            tmp_path: Path) -> None:
+    driver = browser
+    driver.get(server["url"])
+    _wait("the page", lambda: _text(driver, ".stationsim-members").startswith("Members"),
+          timeout=PAGE_TIMEOUT * 2)
+    assert _errors_shown(driver) == []
+    members0 = _text(driver, ".stationsim-members")
+    links0 = _text(driver, ".stationsim-network")
+    image0 = _wait("the network image", lambda: _network_image(driver))
+    assert "CSS 0" in members0  # the CSS opens in 2022 with no founders
+    assert "CSS: (no members)" in links0
+
+    # change a control (the CSS rule) and apply it with Reset
+    _select(driver, "CSS rule", "hub_and_spoke")
+    _button(driver, "Reset").click()
+    _wait("the new rule applied",
+          lambda: "stations.CSS.rule = hub_and_spoke" in _text(driver, ".stationsim-now"))
+    assert "CSS: hub_and_spoke" in _text(driver, ".stationsim-now")
+
+    for k in range(1, 6):
+        _wait("the Step button", lambda: _button(driver, "Step").is_enabled())
+        _button(driver, "Step").click()
+        _wait(f"step {k}", lambda: f"step {k} of 9" in _text(driver, ".stationsim-now"))  # noqa: B023
+    _wait("the network redrawn", lambda: _network_image(driver) != image0)
+
+    members5 = _text(driver, ".stationsim-members")
+    links5 = _text(driver, ".stationsim-network")
+    assert members5 != members0, members5
+    assert "CSS 0" not in members5
+    assert links5 != links0
+    assert "CSS: (no members)" not in links5
+    reasons = _text(driver, ".stationsim-reasons")
+    assert "2026" in _text(driver, ".stationsim-reasons-title")
+    assert any(a in reasons for a in ("applied", "admitted", "refused", "exit")), reasons
+    assert _errors_shown(driver) == []
+
+    # export, then load what was written
+    _button(driver, "Export scenario").click()
+    done = _wait("the export", lambda: _text(driver, ".stationsim-exported"))
+    path = Path(done.split("Written: ", 1)[1].split(" ")[0])
+    assert path.parent == server["folder"] / "exports"
+    exported = load_scenario(path)
+    assert {s.name: s.rule for s in exported.stations} == {"ISS": "hub_and_spoke",
+                                                           "CSS": "hub_and_spoke"}
+    assert _errors_shown(driver) == []
+    assert _console_errors(driver) == []
+
+    shot = tmp_path / "explore.png"
+    driver.execute_script("window.scrollTo(0, 0)")
+    assert driver.save_screenshot(str(shot))
+    assert shot.stat().st_size > 10_000
+    extra = os.environ.get("STATIONSIM_EXPLORE_SCREENSHOT")
+    if extra:
+        shutil.copyfile(shot, extra)
+
+
+def test_a_bad_value_is_a_message_on_the_page_not_a_crash(server: dict[str, Any],
+                                                           browser: Any) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver = browser
+    driver.get(server["url"])
+    _wait("the page", lambda: _text(driver, ".stationsim-members").startswith("Members"),
+          timeout=PAGE_TIMEOUT * 2)
+    box = driver.find_element(
+        By.XPATH, "//label[contains(normalize-space(.),'Seed')]"
+                  "/ancestor::div[contains(@class,'v-input')][1]//input")
+    _replace_text(box, "-3")
+    _button(driver, "Reset").click()
+    message = _wait("the validation message", lambda: _text(driver, ".stationsim-error"))
+    assert "seed" in message and "greater than or equal to 0" in message
+    assert "Traceback" not in driver.find_element(By.TAG_NAME, "body").text
+    # the page is still alive: a good value applies again
+    _replace_text(box, "11")
+    _button(driver, "Reset").click()
+    _wait("the message gone", lambda: not driver.find_elements(By.CSS_SELECTOR,
+                                                              ".stationsim-error"))
+    _wait("seed 11", lambda: "seed 11" in _text(driver, ".stationsim-now"))
