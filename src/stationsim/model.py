@@ -92,13 +92,12 @@ class _HostView:
         self.gap1 = 1.0 + np.maximum(0.0, model.capability[h] - model.capability)
         self._live: dict[str, tuple[int, FloatArray]] = {}
 
-    def read(self, trust: Trust, which: str, compute: bool = True) -> FloatArray | None:
+    def read(self, trust: Trust, which: str) -> FloatArray:
         """``"col"`` (every state's trust in the host) or ``"row"`` (the host's trust in
-        every state) at the current trust version; None if not cached and not ``compute``."""
+        every state) at the current trust version (read at most once per version:
+        a dense read costs a few array operations, less than a sparse lookup)."""
         c = self._live.get(which)
         if c is None or c[0] != trust.version:
-            if not compute:
-                return None
             base = self.base_col if which == "col" else self.base_row
             c = (trust.version, trust.col(self.h, base) if which == "col"
                  else trust.row(self.h, base))
@@ -237,10 +236,6 @@ class StationModel(mesa.Model):  # type: ignore[misc]
         """``vec[idx]``, without a copy when ``idx`` is :attr:`everyone`."""
         return vec if idx is self.everyone else vec[idx]
 
-    def _dense(self, idx: IntArray) -> bool:
-        """Whether to read a host's trust for all states rather than for ``idx`` only."""
-        return idx is self.everyone or idx.size * 16 >= self.n
-
     def _attr_columns(self) -> tuple[FloatArray, FloatArray]:
         """Dual-use risk and prestige value of every state (cached per version)."""
         key = (self.p.version, self.attr_version)
@@ -293,17 +288,11 @@ class StationModel(mesa.Model):  # type: ignore[misc]
 
     def host_trust(self, host: int, idx: IntArray) -> FloatArray:
         """Trust of ``host`` in states ``idx``."""
-        row = self.host_view(host).read(self.trust, "row", compute=self._dense(idx))
-        if row is not None:
-            return self._at(row, idx)
-        return self.trust.get(np.full(idx.size, host, dtype=np.int64), idx)
+        return self._at(self.host_view(host).read(self.trust, "row"), idx)
 
     def trust_in_host(self, idx: IntArray, host: int) -> FloatArray:
         """Trust of states ``idx`` in ``host``."""
-        col = self.host_view(host).read(self.trust, "col", compute=self._dense(idx))
-        if col is not None:
-            return self._at(col, idx)
-        return self.trust.get(idx, np.full(idx.size, host, dtype=np.int64))
+        return self._at(self.host_view(host).read(self.trust, "col"), idx)
 
     def ability(self, station: Station, idx: IntArray) -> FloatArray:
         """Ability to pay of states ``idx`` under the station's rule (cached column)."""
@@ -597,13 +586,13 @@ class StationModel(mesa.Model):  # type: ignore[misc]
                                        for k in range(len(self.stations))}
         if len(rows) == 1 or (rows and not self.exclusive):
             for k, u in zip(keys, rows, strict=True):
-                choice[k] = np.flatnonzero(u > 0).astype(np.int64)
+                choice[k] = (u > 0).nonzero()[0].astype(np.int64)
         elif rows:
             util = np.stack(rows)
             best = np.argmax(util, axis=0)
             ok = util[best, every] > 0
             for r, k in enumerate(keys):
-                choice[k] = np.flatnonzero(ok & (best == r)).astype(np.int64)
+                choice[k] = (ok & (best == r)).nonzero()[0].astype(np.int64)
         return choice
 
     # phase 3 ---------------------------------------------------------------
@@ -696,8 +685,11 @@ class StationModel(mesa.Model):  # type: ignore[misc]
                 if np.count_nonzero(seen[parts]) >= 2:
                     blocks.clear()
                 seen[parts] = True
-            hp = int(np.searchsorted(m, h))  # host's position in parts
-            delivered = np.insert(d_m.astype(np.float64), hp, float(d_h))
+            hp = int(m.searchsorted(h))  # host's position in parts
+            delivered = np.empty(parts.size)
+            delivered[:hp] = d_m[:hp]
+            delivered[hp] = d_h
+            delivered[hp + 1:] = d_m[hp:]
             blk = self.trust.block(parts)
             dj = delivered[blk.ji]
             cur = blk.current
@@ -711,7 +703,7 @@ class StationModel(mesa.Model):  # type: ignore[misc]
                 self.trust.lower_reputation(defaulted,
                                             p["un_reputation"] * p["default_penalty"])
             # realised utilities, with trust as just learned
-            t_h, t_in_h = _host_pairs(blk, hp)
+            t_h, t_in_h = _host_pairs(blk, hp, blk.now())
             due = s.due[m]
             felt = d_m * due / self.ability(s, m)
             u_m = (self.gross_benefit(s, m, s.rights[m]) * float(d_h) - felt
@@ -753,7 +745,7 @@ class StationModel(mesa.Model):  # type: ignore[misc]
                 expel |= s.default_streak[guests] >= p["expel_defaults"]
             blk = self._blocks.get(s.name)
             if blk is not None and blk.k == m.size + 1:
-                trust = _host_pairs(blk, int(np.searchsorted(m, s.host)))[0][guest]
+                trust = _host_pairs(blk, int(m.searchsorted(s.host)), blk.current)[0][guest]
             else:
                 trust = self.host_trust(s.host, guests)
             expel |= trust < p["expel_trust"]
@@ -782,9 +774,10 @@ class StationModel(mesa.Model):  # type: ignore[misc]
         if blk is None or parts.size < 2:
             return self.trust.mean_among(s.participants)
         if blk.k == parts.size:
-            return float(blk.now().mean())
-        keep = np.isin(blk.parts, parts)
-        return float(blk.now()[keep[blk.oi] & keep[blk.ji]].mean())
+            return float(blk.current.mean())
+        keep = s.member[blk.parts]
+        keep[blk.parts == s.host] = True
+        return float(blk.current[keep[blk.oi] & keep[blk.ji]].mean())
 
     def _collect(self) -> None:
         rec = self.step_records
@@ -813,9 +806,9 @@ class StationModel(mesa.Model):  # type: ignore[misc]
             tot.exits += now.exits
 
 
-def _host_pairs(blk: TrustBlock, hp: int) -> tuple[FloatArray, FloatArray]:
-    """From a station's block (host at position ``hp``): the host's trust in each member and
-    each member's trust in the host, members in index order."""
-    t = blk.now()
+def _host_pairs(blk: TrustBlock, hp: int, t: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """From a station's block (host at position ``hp``) and its pairs' trust ``t``: the
+    host's trust in each member and each member's trust in the host, members in index
+    order."""
     k1 = blk.k - 1
     return t[hp * k1:(hp + 1) * k1], t[blk.ji == hp]

@@ -145,10 +145,16 @@ class Station:
         """
         c = self._cache
         if c is None or c[0] != self.version:
-            m = np.flatnonzero(self.member)
-            parts = np.concatenate(([self.host], m)).astype(np.int64)
-            pos = int(np.searchsorted(m, self.host))
-            c = (self.version, m, parts, np.insert(m, pos, self.host).astype(np.int64))
+            m = self.member.nonzero()[0]
+            parts = np.empty(m.size + 1, dtype=np.int64)
+            parts[0] = self.host
+            parts[1:] = m
+            pos = int(m.searchsorted(self.host))
+            ordered = np.empty(m.size + 1, dtype=np.int64)
+            ordered[:pos] = m[:pos]
+            ordered[pos] = self.host
+            ordered[pos + 1:] = m[pos:]
+            c = (self.version, m, parts, ordered)
             self._cache = c
         return c
 

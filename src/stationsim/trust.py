@@ -44,6 +44,11 @@ BoolArray = npt.NDArray[np.bool_]
 PRUNE = 1e-9
 
 
+def clip01(x: FloatArray, out: FloatArray | None = None) -> FloatArray:
+    """``np.clip(x, 0, 1)`` (same values) without its Python-level overhead."""
+    return np.minimum(np.maximum(x, 0.0, out=out), 1.0, out=out)
+
+
 class SparseMap:
     """A sorted int64 -> float64 map with vectorised get, set and decay."""
 
@@ -56,7 +61,7 @@ class SparseMap:
 
     def locate(self, keys: IntArray) -> tuple[IntArray, BoolArray]:
         """Insertion positions of ``keys`` in the map, and whether each is present."""
-        pos = np.searchsorted(self.keys, keys)
+        pos = self.keys.searchsorted(keys)
         if self.keys.size == 0:
             return pos, np.zeros(keys.shape, dtype=bool)
         found = self.keys[np.minimum(pos, self.keys.size - 1)] == keys
@@ -70,7 +75,7 @@ class SparseMap:
         if self.keys.size == 0:
             out = np.broadcast_to(np.asarray(default, dtype=np.float64), keys.shape).copy()
             return out, np.zeros(keys.shape, dtype=bool)
-        pos = np.searchsorted(self.keys, keys)
+        pos = self.keys.searchsorted(keys)
         pos_c = np.minimum(pos, self.keys.size - 1)
         found = self.keys[pos_c] == keys
         out = np.where(found, self.vals[pos_c], default).astype(np.float64)
@@ -158,16 +163,20 @@ class Trust:
         j = np.asarray(j, dtype=np.int64)
         slope = float(self.p["trust_base_slope"])
         base = float(self.p["trust_base_max"]) - slope * self.distance(i, j)
-        base = np.clip(base, 0.0, 1.0)
+        base = clip01(base)
         if len(self.overrides):
             base, _ = self.overrides.get(self._keys(i, j), default=base)
         return base
 
     def get(self, i: IntArray, j: IntArray) -> FloatArray:
         """Trust of states ``i`` in states ``j`` (broadcast, elementwise)."""
-        i, j = np.broadcast_arrays(np.asarray(i, dtype=np.int64), np.asarray(j, dtype=np.int64))
-        dev, _ = self.deviation.get(self._keys(i, j))
-        t = np.clip(self.baseline(i, j) + dev + self.reputation[j], 0.0, 1.0)
+        i, j = np.asarray(i, dtype=np.int64), np.asarray(j, dtype=np.int64)
+        if i.shape != j.shape:
+            i, j = np.broadcast_arrays(i, j)
+        dev, _ = self.deviation.get(i * self.n + j)
+        t = self.baseline(i, j) + dev
+        t += self.reputation[j]
+        clip01(t, out=t)
         return np.where(i == j, 1.0, t)
 
     def set(self, i: IntArray, j: IntArray, value: FloatArray) -> None:
@@ -176,7 +185,7 @@ class Trust:
                                           np.asarray(j, dtype=np.int64),
                                           np.asarray(value, dtype=np.float64))
         mask = i != j
-        i, j, value = i[mask], j[mask], np.clip(value[mask], 0.0, 1.0)
+        i, j, value = i[mask], j[mask], clip01(value[mask])
         dev = value - self.baseline(i, j) - self.reputation[j]
         self.deviation.set(self._keys(i, j), dev)
         self._mirror_pairs(i, j, dev)
@@ -246,7 +255,7 @@ class Trust:
         """Trust of watched state ``w`` in every state, given its baseline row ``base``."""
         t = base + self._mirror[w][0]
         t += self.reputation
-        np.clip(t, 0.0, 1.0, out=t)
+        clip01(t, out=t)
         t[w] = 1.0
         return t
 
@@ -254,7 +263,7 @@ class Trust:
         """Trust of every state in watched state ``w``, given its baseline column ``base``."""
         t = base + self._mirror[w][1]
         t += self.reputation[w]
-        np.clip(t, 0.0, 1.0, out=t)
+        clip01(t, out=t)
         t[w] = 1.0
         return t
 
@@ -307,24 +316,34 @@ class TrustBlock:
 
     def now(self) -> FloatArray:
         """Trust of each pair from the block's deviations and the reputations now."""
-        return np.clip(self.base + self.dev + self.trust.reputation[self.j], 0.0, 1.0)
+        t = self.base + self.dev
+        t += self.trust.reputation[self.j]
+        return clip01(t, out=t)
 
     def commit(self, value: FloatArray) -> None:
         """Set the pairs' trust to ``value`` (clipped), as :meth:`Trust.set` does."""
         tr = self.trust
         if tr.version != self._version:
             raise RuntimeError("trust changed since the block was read")
-        value = np.clip(value, 0.0, 1.0)
+        value = clip01(value)
         self.dev = value - self.base - tr.reputation[self.j]
         tr.deviation.set_located(self.keys, self.dev, self.pos, self.found)
-        if tr._watched[self.parts].any():
-            tr._mirror_pairs(self.o, self.j, self.dev)
+        k1 = self.k - 1
+        for r in tr._watched[self.parts].nonzero()[0].tolist():  # rows and columns of hosts
+            row, col = tr._mirror[int(self.parts[r])]
+            row[self.j[r * k1:(r + 1) * k1]] = self.dev[r * k1:(r + 1) * k1]
+            sel = self.ji == r
+            col[self.o[sel]] = self.dev[sel]
         tr.version += 1
         self._version = tr.version
 
     def drifted(self, rate: float) -> None:
-        """Apply the drift :meth:`Trust.drift` applied to the map to the block's deviations."""
+        """Apply the drift :meth:`Trust.drift` applied to the map to the block's deviations.
+
+        ``current`` becomes the pairs' trust after the drift.
+        """
         if rate > 0:
             dev = self.dev * (1.0 - rate)
             dev[np.abs(dev) <= PRUNE] = 0.0
             self.dev = dev
+        self.current = self.now()

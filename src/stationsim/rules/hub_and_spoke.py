@@ -106,18 +106,24 @@ class HubAndSpoke(Rule):
         codes[fail_value] = REASON_CODE["value"]
         codes[fail_trust] = REASON_CODE["trust"]
         order = admission_order(model, gain)
+        queue = order[codes[order] == 0]  # eligible applicants, best first
         slots = station.free_slots
         cost = station.operating_cost
         paid = station.guest_contributions()  # grows as applicants are admitted
         take = np.zeros(apps.size, dtype=bool)
-        for k in order[codes[order] == 0].tolist():
-            if slots == 0:
-                codes[k] = REASON_CODE["capacity"]
-            elif max(0.0, cost - paid - terms.due[k]) / cost < station.host_share_min:
-                codes[k] = REASON_CODE["host_share"]  # same quantity as Station.host_share
-            else:
-                take[k] = True
-                slots -= 1
-                paid += float(terms.due[k])
+        while queue.size and slots > 0:
+            # the next applicant whose due keeps the host's share (as in Station.host_share)
+            share = np.maximum(0.0, cost - paid - terms.due[queue]) / cost
+            fits = np.flatnonzero(share >= station.host_share_min)
+            if fits.size == 0:
+                break
+            first = int(fits[0])
+            codes[queue[:first]] = REASON_CODE["host_share"]
+            k = int(queue[first])
+            take[k] = True
+            slots -= 1
+            paid += float(terms.due[k])
+            queue = queue[first + 1:]
+        codes[queue] = REASON_CODE["capacity" if slots == 0 else "host_share"]
         adm = Terms(apps[take], terms.due[take], terms.rights[take], terms.contract_end[take])
         return Decision(adm, apps[~take], codes[~take])
