@@ -34,6 +34,7 @@ command-line options reach the page through environment variables
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import re
@@ -358,6 +359,16 @@ def network_figure(model: StationModel) -> Figure:
         title=f"Partnership network: stations (hubs) and members (spokes)\n{_subtitle(model)}")
 
 
+def figure_png(fig: Figure | None, dpi: int = 100) -> bytes | None:
+    """``fig`` as PNG bytes (``None`` for no figure); the figure is cleared afterwards."""
+    if fig is None:
+        return None
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    fig.clear()
+    return buf.getvalue()
+
+
 def network_summary(model: StationModel) -> str:
     """One line naming the links of the network now, e.g. ``ISS: CAN, JPN | CSS: PAK``."""
     parts = []
@@ -480,21 +491,21 @@ def StatusView(model: ExplorerModel) -> None:
 def MembersView(model: ExplorerModel) -> None:
     """Members of each station over time (the plots module's figure)."""
     update_counter.get()
-    fig = solara.use_memo(lambda: members_figure(model), [model, model.t])
+    png = solara.use_memo(lambda: figure_png(members_figure(model)), [model, model.t])
     with solara.Card(classes=["stationsim-members-view"], style=CARD):
-        if fig is None:
+        if png is None:
             solara.Info("Members over time: press Step or ▶ to run the model.")
         else:
-            solara.FigureMatplotlib(fig, dependencies=[model, model.t], format="png", dpi=90)
+            solara.Image(png, width="100%")
 
 
 @solara.component
 def NetworkView(model: ExplorerModel) -> None:
     """The partnership network now (the plots module's figure) and its links in words."""
     update_counter.get()
-    fig = solara.use_memo(lambda: network_figure(model), [model, model.t])
+    png = solara.use_memo(lambda: figure_png(network_figure(model)), [model, model.t])
     with solara.Card(classes=["stationsim-network-view"], style=CARD):
-        solara.FigureMatplotlib(fig, dependencies=[model, model.t], format="png", dpi=90)
+        solara.Image(png, width="100%")
         solara.v.Html(tag="div", class_="stationsim-network", style_="font-size: 0.8em",
                       children=["Links: " + network_summary(model)])
 
@@ -517,7 +528,10 @@ def ReasonsView(model: ExplorerModel) -> None:
                         "refusals or exits.")
         else:
             solara.Text(count_line(df))
-            with solara.Div(classes=["stationsim-reasons"]):
+            # a wide table scrolls inside the card rather than widen the page (width 0 and
+            # min-width 100%: it fills the card but adds nothing to the page's minimum width)
+            with solara.Div(classes=["stationsim-reasons"],
+                            style={"overflow-x": "auto", "width": "0", "min-width": "100%"}):
                 solara.DataFrame(df.drop(columns=["year"]), items_per_page=15)
 
 
