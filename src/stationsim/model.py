@@ -44,7 +44,7 @@ from stationsim.agents import State, StateTable
 from stationsim.rules.base import REASON_CODE, Decision, Terms
 from stationsim.scenario import EventSpec, Scenario
 from stationsim.stations import Station, StepCounts
-from stationsim.trust import Trust, TrustBlock
+from stationsim.trust import PairSet, Trust, TrustBlock
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -192,6 +192,7 @@ class StationModel(mesa.Model):  # type: ignore[misc]
         self._station_views: dict[str, _StationView] = {}
         self._attr_cache: tuple[tuple[int, int], FloatArray, FloatArray] | None = None
         self._blocks: dict[str, TrustBlock] = {}
+        self._pair_sets: dict[str, tuple[tuple[int, ...], PairSet]] = {}
 
         self.trust = Trust(st.alignment, self.p)
         for tr in scenario.trust:
@@ -266,6 +267,15 @@ class StationModel(mesa.Model):  # type: ignore[misc]
             v = _StationView(self, s, key)
             self._station_views[s.name] = v
         return v
+
+    def _pairs(self, s: Station) -> PairSet:
+        """The pairs of the station's participants and their baseline trust (cached)."""
+        key = (s.version, self.p.version, self.attr_version, self.trust.base_version)
+        c = self._pair_sets.get(s.name)
+        if c is None or c[0] != key:
+            c = (key, PairSet(self.trust, s.participants_sorted))
+            self._pair_sets[s.name] = c
+        return c[1]
 
     def asset(self, name: str) -> FloatArray:
         """Column of asset ``name`` (zeros if no state has it)."""
@@ -690,7 +700,7 @@ class StationModel(mesa.Model):  # type: ignore[misc]
             delivered[:hp] = d_m[:hp]
             delivered[hp] = d_h
             delivered[hp + 1:] = d_m[hp:]
-            blk = self.trust.block(parts)
+            blk = self.trust.block(self._pairs(s))
             dj = delivered[blk.ji]
             cur = blk.current
             rate = p["learn_rate"] * (p["transparency_floor"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from stationsim.model import StationModel
@@ -90,41 +91,50 @@ def membership_table(model: StationModel) -> pd.DataFrame:
 
     ``join_step``/``exit_step`` are step indices (step 0 is ``start_year``);
     missing values (never joined, never left) are ``<NA>``.  A state's net
-    utility is what it realised from that station over the run.
+    utility is what it realised from that station over the run.  Built from
+    whole columns (one DataFrame), since every replication makes one.
     """
     st = model.states
-    frames = []
     start = model.start_year
-    align0 = st.alignment[:, 0]
-    for s in model.stations:
-        role = np.where(s.founder, "founder", "guest").astype(object)
-        role[s.host] = "host"
-        joined = s.first_join_step
-        exited = s.exit_step
-        jy = pd.Series(joined, dtype="Int64").where(joined >= 0)
-        ey = pd.Series(exited, dtype="Int64").where(exited >= 0)
-        member_end = s.member.copy()
+    stations = model.stations
+    k = len(stations)
+    role = []
+    member_end = []
+    for s in stations:
+        r = np.where(s.founder, "founder", "guest").astype(object)
+        r[s.host] = "host"
+        role.append(r)
+        end = s.member.copy()
         if s.is_open(start + model.t - 1):
-            member_end[s.host] = True
-        frames.append(pd.DataFrame({
-            "iso3": st.iso3,
-            "station": s.name,
-            "host_iso3": st.iso3[s.host],
-            "role": role,
-            "member_at_end": member_end,
-            "join_step": jy.array,
-            "join_year": (jy + start).array,
-            "exit_step": ey.array,
-            "exit_year": (ey + start).array,
-            "exit_reason": pd.array([r or None for r in s.exit_reason], dtype="string"),
-            "n_joins": s.n_joins,
-            "years_member": s.years_member.copy(),
-            "net_utility": s.cum_utility,
-            "capability": st.capability,
-            "alignment": align0,
-            "developing": st.developing,
-            "region": st.region,
-            "continent": st.continent,
-        }))
-    return pd.concat(frames, ignore_index=True)
+            end[s.host] = True
+        member_end.append(end)
 
+    def cat(name: str) -> npt.NDArray[Any]:
+        return np.concatenate([getattr(s, name) for s in stations])
+
+    def steps(values: npt.NDArray[np.int64], offset: int = 0) -> pd.arrays.IntegerArray:
+        return pd.arrays.IntegerArray(values + offset, values < 0)
+
+    joined, exited = cat("first_join_step"), cat("exit_step")
+    reasons = [r or None for s in stations for r in s.exit_reason]
+    return pd.DataFrame({
+        "iso3": st.iso3 * k,
+        "station": np.repeat(np.array([s.name for s in stations], dtype=object), model.n),
+        "host_iso3": np.repeat(np.array([st.iso3[s.host] for s in stations], dtype=object),
+                               model.n),
+        "role": np.concatenate(role),
+        "member_at_end": np.concatenate(member_end),
+        "join_step": steps(joined),
+        "join_year": steps(joined, start),
+        "exit_step": steps(exited),
+        "exit_year": steps(exited, start),
+        "exit_reason": pd.array(reasons, dtype="string"),
+        "n_joins": cat("n_joins"),
+        "years_member": cat("years_member"),
+        "net_utility": cat("cum_utility"),
+        "capability": np.tile(st.capability, k),
+        "alignment": np.tile(st.alignment[:, 0], k),
+        "developing": np.tile(st.developing, k),
+        "region": st.region * k,
+        "continent": st.continent * k,
+    })

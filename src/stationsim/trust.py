@@ -267,9 +267,9 @@ class Trust:
         t[w] = 1.0
         return t
 
-    def block(self, parts: IntArray) -> TrustBlock:
+    def block(self, parts: IntArray | PairSet) -> TrustBlock:
         """All ordered pairs of distinct states among ``parts`` (sorted, unique), read at once."""
-        return TrustBlock(self, parts)
+        return TrustBlock(self, parts if isinstance(parts, PairSet) else PairSet(self, parts))
 
 
 _OFFDIAG: dict[int, tuple[IntArray, IntArray]] = {}
@@ -286,17 +286,15 @@ def offdiag(k: int) -> tuple[IntArray, IntArray]:
     return got
 
 
-class TrustBlock:
-    """Trust among a set of states, read with one sorted lookup and written back in place.
+class PairSet:
+    """All ordered pairs of distinct states among ``parts`` and their baseline trust.
 
     ``parts`` must be sorted and unique, so the pair keys ``o * n + j`` (row
-    major, ``o != j``) are sorted and :meth:`commit` can write through the
-    positions found at reading time.  The arithmetic is that of
-    :meth:`Trust.get` and :meth:`Trust.set`, so results are identical.
+    major, ``o != j``) are sorted.  It depends on attributes and parameters
+    only, so a caller may keep it while those and ``parts`` are unchanged.
     """
 
     def __init__(self, trust: Trust, parts: IntArray) -> None:
-        self.trust = trust
         self.parts = parts
         self.k = k = int(parts.size)
         self.oi, self.ji = offdiag(k)
@@ -304,6 +302,23 @@ class TrustBlock:
         self.j = j = parts[self.ji]
         self.keys = o * trust.n + j
         self.base = trust.baseline(o, j)
+
+
+class TrustBlock:
+    """Trust among a set of states, read with one sorted lookup and written back in place.
+
+    :meth:`commit` writes through the positions found at reading time.  The
+    arithmetic is that of :meth:`Trust.get` and :meth:`Trust.set`, so
+    results are identical.
+    """
+
+    def __init__(self, trust: Trust, pairs: PairSet) -> None:
+        self.trust = trust
+        self.pairs = pairs
+        self.parts = pairs.parts
+        self.k = pairs.k
+        self.oi, self.ji, self.o, self.j = pairs.oi, pairs.ji, pairs.o, pairs.j
+        self.keys, self.base = pairs.keys, pairs.base
         dmap = trust.deviation
         self.pos, self.found = dmap.locate(self.keys)
         self._version = trust.version
