@@ -365,6 +365,56 @@ def _explore(scenario: Path | None, port: int, host: str, export_dir: Path,
         raise typer.Exit(1)
 
 
+# ------------------------------------------------- experiments: the claims H1-H6 (issue 5)
+
+
+@app.command("experiment")
+def experiment_cmd(
+    file: Annotated[Path, typer.Argument(help="experiment TOML file (scenarios/experiments/)")],
+    replications: Annotated[int | None, typer.Option(
+        "--replications", "-r", min=2, help="replications per arm (default: the file's)")
+    ] = None,
+    out: Annotated[Path | None, typer.Option(
+        help="output folder (default: results/experiments/<name>/<timestamp>)")] = None,
+    workers: Annotated[int | None, typer.Option(
+        min=1, help="worker processes (default: all cores)")] = None,
+    robustness: Annotated[bool, typer.Option(
+        help="also run the file's robustness grid")] = True,
+    robustness_replications: Annotated[int | None, typer.Option(
+        "--robustness-replications", min=2,
+        help="replications per arm and grid point (default: the file's)")] = None,
+    steps: Annotated[int | None, typer.Option(min=1, help="steps per run")] = None,
+    base: Annotated[Path | None, typer.Option(
+        help="run the arms on another base scenario than the file's")] = None,
+    set_: Annotated[list[str] | None, typer.Option(
+        "--set", help="override a base-scenario field for every arm: PATH=VALUE (repeatable)")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress lines")] = False,
+) -> None:
+    """Test a claim (H1-H6): run its arms, print each effect with a 95 % CI and a verdict
+    (supported / not supported / inconclusive), check it over the robustness grid, write
+    a report."""
+    _guard(_experiment, file, replications, out, workers, robustness, robustness_replications,
+           steps, base, set_, quiet)
+
+
+def _experiment(file: Path, replications: int | None, out: Path | None, workers: int | None,
+                robustness: bool, robustness_replications: int | None, steps: int | None,
+                base: Path | None, sets: list[str] | None, quiet: bool) -> None:
+    from stationsim import experiment
+
+    exp = experiment.load_experiment(file, base=base,
+                                     overrides=parse_set(sets, str(file)) if sets else None)
+    target = out if out is not None else (Path("results") / "experiments" / exp.name
+                                          / default_out(exp.base).name)
+    res = experiment.run_experiment(exp, target, replications=replications, steps=steps,
+                                    workers=workers, robustness=robustness,
+                                    robustness_replications=robustness_replications,
+                                    log=None if quiet else lambda m: typer.echo(m, err=True))
+    typer.echo(res.text())
+    typer.echo(f"  results: {target} (report {target / 'report.html'})")
+
+
 def main() -> None:
     """Entry point of the ``stationsim`` console script."""
     app()

@@ -1,0 +1,337 @@
+"""Experiments (issue 5): verdict logic on constructed results, outcomes, every shipped file."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from stationsim import experiment as E
+from stationsim.scenario import ScenarioError
+
+ROOT = Path(__file__).resolve().parents[1]
+EXPERIMENTS = sorted((ROOT / "scenarios" / "experiments").glob("h*.toml"))
+
+
+# ----------------------------------------------------------------- verdict logic
+
+
+@pytest.mark.parametrize(("lo", "hi", "direction", "thr", "want"), [
+    (0.2, 0.9, "greater", 0.0, "supported"),
+    (-0.9, -0.2, "greater", 0.0, "not supported"),
+    (-0.2, 0.3, "greater", 0.0, "inconclusive"),
+    (0.0, 0.0, "greater", 0.0, "not supported"),      # no effect at all is not "greater"
+    (0.0, 0.4, "greater", 0.0, "inconclusive"),       # touching the threshold is not above it
+    (0.55, 0.7, "greater", 0.5, "supported"),
+    (0.3, 0.5, "greater", 0.5, "not supported"),
+    (-0.9, -0.2, "less", 0.0, "supported"),
+    (0.2, 0.9, "less", 0.0, "not supported"),
+    (-0.2, 0.3, "less", 0.0, "inconclusive"),
+    (0.0, 0.0, "less", 0.05, "supported"),            # never happens: below a 5 % threshold
+    (0.1, 0.3, "less", 0.05, "not supported"),
+    (0.9, 0.2, "greater", 0.0, "supported"),          # bounds in either order
+    (float("nan"), 1.0, "greater", 0.0, "inconclusive"),
+])
+def test_verdict_known_answers(lo: float, hi: float, direction: str, thr: float,
+                               want: str) -> None:
+    assert E.verdict(lo, hi, direction, thr) == want
+
+
+def test_verdict_rejects_unknown_direction() -> None:
+    with pytest.raises(ValueError, match="direction"):
+        E.verdict(0.0, 1.0, "up", 0.0)
+
+
+def test_combine() -> None:
+    assert E.combine(["supported", "supported"]) == "supported"
+    assert E.combine(["supported", "not supported", "inconclusive"]) == "not supported"
+    assert E.combine(["supported", "inconclusive"]) == "inconclusive"
+    assert E.combine([]) == "inconclusive"
+
+
+def _series(x: np.ndarray) -> pd.Series:
+    return pd.Series(x, index=pd.Index(np.arange(x.size), name="replication"))
+
+
+def _decide(values: dict[str, pd.Series], weights: dict[str, float], direction: str,
+            thr: float = 0.0, paired: bool = True) -> tuple[E.Estimate, str]:
+    est = E.estimate(values, weights, paired=paired, rng=np.random.default_rng(0), n_boot=2000)
+    return est, E.verdict(est.ci_low, est.ci_high, direction, thr)
+
+
+@pytest.mark.parametrize("paired", [True, False])
+def test_estimate_two_arms_known_difference(paired: bool) -> None:
+    rng = np.random.default_rng(1)
+    a = rng.normal(0.0, 1.0, 400)
+    b = a + 1.0 + rng.normal(0.0, 0.5, 400)      # B exceeds A by 1 on average
+    vals = {"A": _series(a), "B": _series(b)}
+    est, v = _decide(vals, {"B": 1.0, "A": -1.0}, "greater", paired=paired)
+    assert est.ci_low < 1.0 < est.ci_high or abs(est.effect - 1.0) < 0.15
+    assert abs(est.effect - (b.mean() - a.mean())) < 1e-12
+    assert v == "supported"
+    assert est.cliffs_delta > 0.3
+    # the same data against the opposite claim, and in the other direction
+    assert _decide(vals, {"B": 1.0, "A": -1.0}, "less", paired=paired)[1] == "not supported"
+    assert _decide(vals, {"A": 1.0, "B": -1.0}, "less", paired=paired)[1] == "supported"
+
+
+def test_estimate_no_difference_is_inconclusive() -> None:
+    rng = np.random.default_rng(2)
+    a, b = rng.normal(0.0, 1.0, 300), rng.normal(0.0, 1.0, 300)
+    est, v = _decide({"A": _series(a), "B": _series(b)}, {"B": 1.0, "A": -1.0}, "greater")
+    assert est.ci_low < 0.0 < est.ci_high
+    assert v == "inconclusive"
+
+
+def test_paired_estimate_uses_replication_pairs() -> None:
+    # a large common component per replication cancels only when arms are paired
+    rng = np.random.default_rng(3)
+    common = rng.normal(0.0, 10.0, 200)
+    a, b = common, common + 0.5
+    vals = {"A": _series(a), "B": _series(b)}
+    paired, _ = _decide(vals, {"B": 1.0, "A": -1.0}, "greater", paired=True)
+    apart, v_apart = _decide(vals, {"B": 1.0, "A": -1.0}, "greater", paired=False)
+    assert paired.ci_low == pytest.approx(0.5) and paired.ci_high == pytest.approx(0.5)
+    assert apart.ci_high - apart.ci_low > 1.0
+    assert v_apart == "inconclusive"
+
+
+def test_paired_estimate_drops_missing_replications() -> None:
+    a = _series(np.array([1.0, 2.0, np.nan, 4.0]))
+    b = _series(np.array([2.0, 3.0, 100.0, 5.0]))
+    est, _ = _decide({"A": a, "B": b}, {"B": 1.0, "A": -1.0}, "greater")
+    assert est.n == 3 and est.effect == pytest.approx(1.0)
+
+
+def test_single_arm_and_interaction_contrasts() -> None:
+    rng = np.random.default_rng(4)
+    share = _series(rng.uniform(0.6, 0.8, 300))
+    est, v = _decide({"X": share}, {"X": 1.0}, "greater", thr=0.5)
+    assert v == "supported" and 0.6 < est.ci_low < est.ci_high < 0.8
+    assert _decide({"X": share}, {"X": 1.0}, "greater", thr=0.9)[1] == "not supported"
+    # difference in differences: the gap (w - wo) is -2 at 'cur' and 0 at 'hi'
+    n = 300
+    base = rng.normal(0.0, 1.0, n)
+    vals = {"wo_cur": _series(base), "w_cur": _series(base - 2.0),
+            "wo_hi": _series(base + 1.0), "w_hi": _series(base + 1.0)}
+    est, v = _decide(vals, {"w_hi": 1, "wo_hi": -1, "w_cur": -1, "wo_cur": 1}, "greater")
+    assert est.effect == pytest.approx(2.0) and v == "supported"
+
+
+def test_robustness_summary() -> None:
+    grid = pd.DataFrame({"a": [0, 0, 1, 1], "b": ["x", "y", "x", "y"],
+                         "verdict": ["supported"] * 4})
+    s = E.robustness_summary(grid, ["a", "b"])
+    assert s["robust"] and s["deciding"] == [] and s["text"].startswith("robust: supported")
+    grid["verdict"] = ["supported", "supported", "not supported", "not supported"]
+    s = E.robustness_summary(grid, ["a", "b"])
+    assert not s["robust"] and s["deciding"] == ["a"]
+    assert s["text"].startswith("depends on a")
+    assert s["supported_at"] == [{"a": 0, "b": "x"}, {"a": 0, "b": "y"}]
+    grid["verdict"] = ["supported", "inconclusive", "supported", "inconclusive"]
+    s = E.robustness_summary(grid, ["a", "b"])
+    assert s["deciding"] == ["b"] and s["text"].startswith("varies with b, no flip")
+
+
+# ----------------------------------------------------------------- derived outcomes
+
+
+def _membership() -> pd.DataFrame:
+    """Two replications; CSS hosted by CHN (Asia), ISS by USA."""
+    rows = []
+
+    def add(rep: int, iso: str, st: str, role: str, joins: int, end: bool, cap: float,
+            dev: bool, cont: str) -> None:
+        rows.append({"replication": rep, "iso3": iso, "station": st, "role": role,
+                     "n_joins": joins, "member_at_end": end, "capability": cap,
+                     "developing": dev, "continent": cont, "region": cont + "-sub"})
+
+    for rep in (0, 1):
+        add(rep, "CHN", "CSS", "host", 0, True, 0.75, True, "Asia")
+        add(rep, "USA", "ISS", "host", 0, True, 1.0, False, "America")
+        add(rep, "PAK", "CSS", "guest", 1, True, 0.1, True, "Asia")
+        add(rep, "PAK", "ISS", "guest", 0, False, 0.1, True, "Asia")
+        add(rep, "NGA", "CSS", "guest", 1, rep == 0, 0.05, True, "Africa")
+        add(rep, "NGA", "ISS", "guest", 0, False, 0.05, True, "Africa")
+        # Russia: CSS member only in replication 1, and an ISS member in both
+        add(rep, "RUS", "CSS", "guest", rep, rep == 1, 0.7, False, "Europe")
+        add(rep, "RUS", "ISS", "founder", 1, False, 0.7, False, "Europe")
+    return pd.DataFrame(rows)
+
+
+def _params(**kw: object) -> dict[str, object]:
+    p: dict[str, object] = {"major_power_threshold": 0.6, "capable_threshold": 0.4,
+                            "low_capability_threshold": 0.2, "regional_scope": "continent"}
+    p.update(kw)
+    return p
+
+
+def _spec(**kw: object) -> E.OutcomeSpec:
+    return E.OutcomeSpec.model_validate({"station": "CSS", **kw})
+
+
+def test_guest_outcomes_on_a_constructed_membership_table() -> None:
+    mem = _membership()
+    runs = pd.DataFrame({"replication": [0, 1]})
+    steps = pd.DataFrame(columns=["replication", "station", "open", "host_cost_share"])
+
+    def val(spec: E.OutcomeSpec, **p: object) -> list[float]:
+        return E.outcome_values(spec, runs, steps, mem, _params(**p)).tolist()
+
+    # replication 0: PAK, NGA; replication 1: PAK, NGA, RUS
+    assert val(_spec(kind="guest_share", where=["regional"])) == [0.5, pytest.approx(1 / 3)]
+    assert val(_spec(kind="guest_share", where=["regional"]), regional_scope="region") == \
+        [0.5, pytest.approx(1 / 3)]
+    assert val(_spec(kind="guest_share", where=["developing", "not:member_of:ISS"])) == \
+        [1.0, pytest.approx(2 / 3)]
+    assert val(_spec(kind="guest_count", where=["low_capability"])) == [2.0, 2.0]
+    assert val(_spec(kind="guest_any", where=["major_power"])) == [0.0, 1.0]
+    assert val(_spec(kind="guest_any", where=["major_power"]), major_power_threshold=0.8) == \
+        [0.0, 0.0]
+    assert val(_spec(kind="guest_count", where=["capable"], among="end")) == [0.0, 1.0]
+    assert val(_spec(kind="guest_share", among="end", where=["regional"])) == \
+        [0.5, pytest.approx(1 / 2)]
+
+
+def test_guest_share_without_members_is_missing_and_step_mean() -> None:
+    mem = _membership()
+    mem = mem[~((mem["replication"] == 1) & (mem["station"] == "CSS") & (mem["role"] != "host"))]
+    runs = pd.DataFrame({"replication": [0, 1]})
+    steps = pd.DataFrame({"replication": [0, 0, 0, 1, 1, 1], "station": ["ISS"] * 6,
+                          "open": [True, True, False, True, False, False],
+                          "host_cost_share": [0.8, 0.6, 1.0, 0.5, 1.0, 1.0]})
+    share = E.outcome_values(_spec(kind="guest_share", where=["developing"]), runs, steps, mem,
+                             _params())
+    assert share.iloc[0] == 1.0 and np.isnan(share.iloc[1])
+    sm = E.outcome_values(E.OutcomeSpec(kind="step_mean", station="ISS",
+                                        column="host_cost_share"), runs, steps, mem, _params())
+    assert sm.tolist() == [pytest.approx(0.7), pytest.approx(0.5)]
+
+
+# ----------------------------------------------------------------- shipped files
+
+
+def test_one_file_per_claim() -> None:
+    claims = [E.load_experiment(p).spec.claim for p in EXPERIMENTS]
+    assert sorted(claims) == list(E.CLAIMS)
+    for p in EXPERIMENTS:
+        exp = E.load_experiment(p)
+        assert p.name.startswith(exp.spec.claim.lower() + "_")
+        assert exp.points, f"{p.name}: no robustness grid"
+
+
+@pytest.mark.parametrize("path", EXPERIMENTS, ids=lambda p: p.stem)
+def test_every_experiment_runs_small(path: Path, tmp_path: Path) -> None:
+    exp = E.load_experiment(path)
+    res = E.run_experiment(exp, tmp_path / "out", replications=4, steps=3, workers=1,
+                           robustness=False, report=False)
+    assert res.verdict in E.VERDICTS
+    assert [t.name for t in res.tests] == [t.name for t in exp.spec.tests]
+    for t in res.tests:
+        assert t.verdict in E.VERDICTS
+        assert set(t.estimate.arm_means) == set(exp.contrasts[t.name])
+    saved = json.loads((tmp_path / "out" / E.RESULT_FILE).read_text(encoding="utf-8"))
+    assert saved["verdict"] == res.verdict and saved["replications"] == 4
+    runs = pd.read_parquet(tmp_path / "out" / "runs.parquet")
+    assert len(runs) == 4 * len(exp.arms)
+    assert list(runs["arm"].cat.categories) == list(exp.arms)
+
+
+def test_robustness_grid_and_report(tmp_path: Path) -> None:
+    path = tmp_path / "h.toml"
+    path.write_text(_SMALL.format(base=(ROOT / "scenarios" / "css_vs_iss.toml").as_posix()),
+                    encoding="utf-8")
+    res = E.run_experiment(path, tmp_path / "out", steps=2, workers=1)
+    rob = res.robustness
+    assert rob is not None and len(rob) == 2
+    assert set(rob["verdict"]) <= set(E.VERDICTS)
+    assert res.summary["text"]
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert 'id="experiment"' in html and "Robustness" in html and "small_h2" in html
+    assert (tmp_path / "out" / "robustness.csv").is_file()
+
+
+_SMALL = """
+name = "small_h2"
+claim = "H2"
+statement = "a small check"
+base = "{base}"
+replications = 3
+seed = 5
+
+[[arms]]
+name = "hub"
+set = {{ "stations.CSS.rule" = "hub_and_spoke" }}
+[[arms]]
+name = "qpq"
+set = {{ "stations.CSS.rule" = "quid_pro_quo" }}
+
+[[tests]]
+name = "low_cap"
+outcome = "css_low_capability_members"
+direction = "greater"
+
+[robustness]
+replications = 2
+[[robustness.vary]]
+path = "stations.CSS.capacity"
+values = [12, 30]
+"""
+
+
+# ----------------------------------------------------------------- bad files
+
+
+@pytest.mark.parametrize(("edit", "field"), [
+    (('direction = "greater"', 'direction = "up"'), "tests[0].direction"),
+    (('name = "hub"\n', 'name = "hub"\ncolour = 1\n'), "arms[0].colour"),
+    (('outcome = "css_low_capability_members"', 'outcome = "css_nothing"'), "tests[0].outcome"),
+    (('"stations.CSS.rule" = "hub_and_spoke"', '"stations.CSS.rule" = "autocracy"'),
+     "arms[0].set"),
+    (('values = [12, 30]', 'values = [12, -3]'), "robustness point 1"),
+    (('replications = 3', 'replications = 1'), "replications"),
+])
+def test_bad_experiment_file_exits_2_naming_the_field(tmp_path: Path, edit: tuple[str, str],
+                                                      field: str) -> None:
+    text = _SMALL.format(base=(ROOT / "scenarios" / "css_vs_iss.toml").as_posix())
+    assert edit[0] in text
+    path = tmp_path / "bad.toml"
+    path.write_text(text.replace(edit[0], edit[1], 1), encoding="utf-8")
+    with pytest.raises(ScenarioError, match=field.replace("[", r"\[").replace("]", r"\]")):
+        E.load_experiment(path)
+
+
+def _console_script() -> str:
+    exe = Path(sys.executable).parent / "stationsim"
+    return str(exe) if exe.exists() else (shutil.which("stationsim") or "stationsim")
+
+
+def test_cli_bad_file_exit_2_and_good_file_verdict(tmp_path: Path) -> None:
+    text = _SMALL.format(base=(ROOT / "scenarios" / "css_vs_iss.toml").as_posix())
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text.replace('direction = "greater"', 'direction = "sideways"'),
+                   encoding="utf-8")
+    out = tmp_path / "out_bad"
+    proc = subprocess.run([_console_script(), "experiment", str(bad), "--out", str(out)],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 2, proc.stderr
+    assert str(bad) in proc.stderr and "tests[0].direction" in proc.stderr
+    assert "Traceback" not in proc.stderr and not out.exists()
+    good = tmp_path / "good.toml"
+    good.write_text(text, encoding="utf-8")
+    out = tmp_path / "out_good"
+    proc = subprocess.run([_console_script(), "experiment", str(good), "--out", str(out),
+                           "--steps", "2", "--workers", "1", "--no-robustness", "-q"],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert "verdict:" in proc.stdout and "95% CI" in proc.stdout
+    assert (out / "report.html").is_file()
+    proc = subprocess.run([_console_script(), "experiment", str(good), "--out", str(out)],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 2 and "not empty" in proc.stderr
