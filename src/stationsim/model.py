@@ -724,11 +724,12 @@ class StationModel(mesa.Model):  # type: ignore[misc]
             s.now.host_utility = u_h
             s.now.guest_utility = float(u_m.sum())
             s.low_streak[m] = np.where(u_m < p["exit_threshold"], s.low_streak[m] + 1, 0)
-            s.default_streak[m] = np.where(d_m, 0, s.default_streak[m] + 1)
-            s.defaults_total[m] += ~d_m
+            missed = ~d_m
+            s.default_streak[m] = np.where(missed, s.default_streak[m] + 1, 0)
+            s.defaults_total[m] += missed
             s.delivered_last[m] = d_m
             s.host_delivered_last = float(d_h)
-            s.now.defaults += int((~d_m).sum())
+            s.now.defaults += int(np.count_nonzero(missed))
             s.now.host_defaults = int(not d_h)
         drift = float(p["trust_drift"])
         self.trust.drift(drift)

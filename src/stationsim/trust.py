@@ -100,8 +100,18 @@ class SparseMap:
             return
         self.vals[pos[found]] = vals[found]
         new = ~found
-        self.keys = np.insert(self.keys, pos[new], keys[new])
-        self.vals = np.insert(self.vals, pos[new], vals[new])
+        # merge the new entries in (np.insert, for both arrays at once)
+        at = pos[new]
+        dest = at + np.arange(at.size)
+        old = np.ones(self.keys.size + at.size, dtype=bool)
+        old[dest] = False
+        merged_keys = np.empty(old.size, dtype=np.int64)
+        merged_vals = np.empty(old.size)
+        merged_keys[dest] = keys[new]
+        merged_vals[dest] = vals[new]
+        merged_keys[old] = self.keys
+        merged_vals[old] = self.vals
+        self.keys, self.vals = merged_keys, merged_vals
 
     def scale(self, factor: float, prune: float = PRUNE) -> IntArray | None:
         """Multiply every value by ``factor``; drop entries that became negligible.
