@@ -338,6 +338,16 @@ def test_picker_lists_the_scenarios_folder_and_the_given_file(tmp_path: Path) ->
     assert explore.initial_scenario(SCENARIOS) == SCENARIOS / "css_vs_iss.toml"
 
 
+def test_the_address_chooses_the_scenario_among_the_picker_s() -> None:
+    choices = explore.scenario_choices(SCENARIOS)
+    first = SCENARIOS / "css_vs_iss.toml"
+    assert explore.chosen_label("scenario=baseline.toml", choices, first) == "baseline.toml"
+    assert explore.chosen_label(None, choices, first) == "css_vs_iss.toml"
+    # only files the picker offers: no path from the address is opened
+    assert explore.chosen_label("scenario=../pyproject.toml", choices, first) == \
+        "css_vs_iss.toml"
+
+
 def test_page_scripts_come_from_the_cache_without_npm_when_present(tmp_path: Path) -> None:
     packages = explore.cdn_packages()
     assert any("solara-vuetify" in p for p in packages)

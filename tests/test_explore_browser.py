@@ -295,3 +295,31 @@ def test_a_bad_value_is_a_message_on_the_page_not_a_crash(server: dict[str, Any]
     _wait("the message gone", lambda: not driver.find_elements(By.CSS_SELECTOR,
                                                               ".stationsim-error"))
     _wait("seed 11", lambda: "seed 11" in _text(driver, ".stationsim-now"))
+
+
+def test_the_picker_opens_another_scenario_with_its_own_controls(server: dict[str, Any],
+                                                                 browser: Any) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver = browser
+    driver.get(server["url"])
+    _wait("the page", lambda: _text(driver, ".stationsim-members").startswith("Members"),
+          timeout=PAGE_TIMEOUT * 2)
+    # play the default scenario a little, so a stale controller would show (❚❚, no Step)
+    _button(driver, "Step").click()
+    _wait("step 1", lambda: "step 1 of 9" in _text(driver, ".stationsim-now"))
+    driver.find_element(By.LINK_TEXT, "two_blocs_2020s.toml").click()
+    _wait("the other scenario", lambda: "two_blocs_2020s" in _text(driver, ".stationsim-now"),
+          timeout=PAGE_TIMEOUT * 2)
+    assert "step 0 of 21" in _text(driver, ".stationsim-now")
+    assert "two_blocs_2020s.toml" in _text(driver, ".stationsim-picker")
+    labels = {e.text for e in driver.find_elements(By.CSS_SELECTOR, "label")}
+    assert {"US_LED rule", "CN_LED channel", "ISS rule"} <= labels
+    assert "CSS rule" not in labels
+    _wait("the Step button", lambda: _button(driver, "Step").is_enabled())
+    _button(driver, "Step").click()
+    _wait("step 1", lambda: "step 1 of 21" in _text(driver, ".stationsim-now"))
+    members = _text(driver, ".stationsim-members")
+    assert all(s in members for s in ("ISS", "US_LED", "CN_LED")), members
+    assert _errors_shown(driver) == []
+    assert _console_errors(driver) == []

@@ -5,7 +5,8 @@ The page is Mesa's :func:`~mesa.visualization.SolaraViz` around an
 scenario file and the values of the page's controls):
 
 * a scenario picker over ``scenarios/*.toml`` (and the file given on the
-  command line); picking one rebuilds the page with that scenario's controls;
+  command line): links that open the page anew on a scenario (``?scenario=``),
+  with that scenario's controls;
 * SolaraViz's controls, one per main parameter: the rule and the channel of
   each station, the transparency and reciprocity of each host, the seed, and
   free ``PATH=VALUE`` overrides (as ``stationsim run --set``).  Every value
@@ -42,6 +43,7 @@ import signal
 import socket
 import subprocess
 import sys
+import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -578,33 +580,56 @@ def _load_base(path: Path) -> tuple[Scenario | None, str | None]:
         return None, str(exc)
 
 
+def chosen_label(search: str | None, choices: Mapping[str, Path], first: Path) -> str:
+    """The picker label the page opens: ``?scenario=LABEL`` of the address when it is one
+    of ``choices``, else the label of ``first``."""
+    wanted = urllib.parse.parse_qs(search or "").get("scenario", [""])[0]
+    if wanted in choices:
+        return wanted
+    return next((k for k, p in choices.items() if p.resolve() == first.resolve()), str(first))
+
+
+@solara.component
+def ScenarioPicker(choices: Mapping[str, Path], current: str, description: str) -> None:
+    """The scenarios as links: each opens the page anew on that scenario (``?scenario=``),
+    so SolaraViz starts fresh with that scenario's controls."""
+    with solara.Card("Scenario", classes=["stationsim-picker"]):
+        for label in choices:
+            if label == current:
+                solara.v.Html(tag="div", class_="font-weight-bold", children=[f"▸ {label}"])
+            else:
+                href = "?scenario=" + urllib.parse.quote(label)
+                solara.v.Html(tag="div", children=[
+                    solara.v.Html(tag="a", attributes={"href": href}, children=[label],
+                                  style_="color: #0072B2; text-decoration: underline")])
+        if description:
+            solara.v.Html(tag="div", style_="font-size: 0.85em; margin-top: 8px",
+                          children=[description])
+
+
 @solara.component
 def Page() -> None:
     """The page: scenario picker, then SolaraViz with the scenario's controls and views."""
     folder = scenarios_dir()
     first = solara.use_memo(lambda: initial_scenario(folder), [])
     choices = solara.use_memo(lambda: scenario_choices(folder, first), [])
-    label = solara.use_reactive(next((k for k, p in choices.items()
-                                      if p.resolve() == first.resolve()), str(first)))
-    path = choices.get(label.value, first)
-    base, error = solara.use_memo(lambda: _load_base(path), [label.value])
-    # one reactive model per scenario: SolaraViz's Reset replaces its value, the views read it
+    router = solara.use_router()
+    label = solara.use_memo(lambda: chosen_label(router.search, choices, first), [])
+    path = choices.get(label, first)
+    base, error = solara.use_memo(lambda: _load_base(path), [])
+    # SolaraViz's Reset replaces the reactive's value; the views read it
     model = solara.use_memo(
-        lambda: solara.reactive(ExplorerModel(str(path)) if base is not None else None),
-        [label.value])
+        lambda: solara.reactive(ExplorerModel(str(path)) if base is not None else None), [])
     with solara.Sidebar():
-        with solara.Card("Scenario"):
-            solara.Select("Scenario file", values=list(choices), value=label)
-            if base is not None and base.description:
-                solara.Text(base.description, style={"font-size": "0.85em"})
+        ScenarioPicker(choices, label, base.description if base is not None else "")
     if base is None or model.value is None:
-        solara.Error(f"Cannot open this scenario: {error}", classes=["stationsim-error"])
+        solara.Error(f"Cannot open {label}: {error}", classes=["stationsim-error"])
         return
     # SolaraViz gives the app bar, the controls, play/pause/step/reset and the parameters;
     # the views are laid out here rather than in its draggable grid (components=[]), whose
     # grid-layout script does not load under ipyvue 3
     SolaraViz(model, components=[], model_params=model_params(path, base),
-              name=f"stationsim explore: {base.name}", play_interval=400).key(label.value)
+              name=f"stationsim explore: {base.name}", play_interval=400)
     Views(model.value)
 
 
