@@ -148,6 +148,14 @@ def _wait(what: str, cond: Callable[[], Any], timeout: float = PAGE_TIMEOUT) -> 
         time.sleep(0.25)
 
 
+def _open(driver: Any, url: str) -> Any:
+    """Load the page and wait until its views show."""
+    driver.get(url)
+    _wait("the page", lambda: _text(driver, ".stationsim-members").startswith("Members"),
+          timeout=PAGE_TIMEOUT * 2)
+    return driver
+
+
 def _text(driver: Any, css: str) -> str:
     from selenium.webdriver.common.by import By
 
@@ -218,10 +226,7 @@ def _network_image(driver: Any) -> str:
 
 def test_change_rule_step_five_times_export(server: dict[str, Any], browser: Any,
                                             tmp_path: Path) -> None:
-    driver = browser
-    driver.get(server["url"])
-    _wait("the page", lambda: _text(driver, ".stationsim-members").startswith("Members"),
-          timeout=PAGE_TIMEOUT * 2)
+    driver = _open(browser, server["url"])
     assert _errors_shown(driver) == []
     members0 = _text(driver, ".stationsim-members")
     links0 = _text(driver, ".stationsim-network")
@@ -277,10 +282,7 @@ def test_a_bad_value_is_a_message_on_the_page_not_a_crash(server: dict[str, Any]
                                                            browser: Any) -> None:
     from selenium.webdriver.common.by import By
 
-    driver = browser
-    driver.get(server["url"])
-    _wait("the page", lambda: _text(driver, ".stationsim-members").startswith("Members"),
-          timeout=PAGE_TIMEOUT * 2)
+    driver = _open(browser, server["url"])
     box = driver.find_element(
         By.XPATH, "//label[contains(normalize-space(.),'Seed')]"
                   "/ancestor::div[contains(@class,'v-input')][1]//input")
@@ -301,10 +303,7 @@ def test_the_picker_opens_another_scenario_with_its_own_controls(server: dict[st
                                                                  browser: Any) -> None:
     from selenium.webdriver.common.by import By
 
-    driver = browser
-    driver.get(server["url"])
-    _wait("the page", lambda: _text(driver, ".stationsim-members").startswith("Members"),
-          timeout=PAGE_TIMEOUT * 2)
+    driver = _open(browser, server["url"])
     # play the default scenario a little, so a stale controller would show (❚❚, no Step)
     _button(driver, "Step").click()
     _wait("step 1", lambda: "step 1 of 9" in _text(driver, ".stationsim-now"))
