@@ -5,7 +5,13 @@ The page itself is tested in a real browser in ``test_explore_browser.py``.
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -376,6 +382,41 @@ def test_explore_refuses_bad_input_with_exit_2(tmp_path: Path) -> None:
         proc = run_cli("explore", str(CSS_VS_ISS), "--port", str(port))
     assert proc.returncode == 2 and "cannot listen" in proc.stderr
     assert not (tmp_path / "exports").exists()
+
+
+def test_the_server_answers_on_loopback_and_stops_with_the_command(tmp_path: Path) -> None:
+    """SIGTERM to ``stationsim explore`` alone also stops its solara child (the port is free)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "stationsim.cli", "explore", str(CSS_VS_ISS),
+                             "--port", str(port)], cwd=tmp_path, start_new_session=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 240
+        while True:
+            assert proc.poll() is None, proc.communicate(timeout=10)[0]
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as resp:
+                    assert resp.status == 200
+                    assert b"solara" in resp.read().lower()
+                    break
+            except OSError:
+                assert time.monotonic() < deadline, "no page after 240 s"
+                time.sleep(0.5)
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=30)
+        assert proc.returncode == 130, out
+        assert f"http://127.0.0.1:{port}/" in out and "Traceback" not in out
+        with socket.socket() as s:  # nothing listens any more
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(("127.0.0.1", port))
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait(timeout=30)
 
 
 def test_server_command_is_solara_in_production_bound_to_the_host() -> None:

@@ -780,13 +780,18 @@ def serve(scenario: Path | None = None, *, host: str = "127.0.0.1", port: int = 
            ENV_SCENARIOS_DIR: str(folder.resolve()),
            ENV_EXPORT_DIR: str(Path(export).resolve()),
            "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
-           "MPLBACKEND": "Agg"}
+           "MPLBACKEND": "Agg",
+           # solara warns about iframe cookies on every plain-http address but localhost
+           "PYTHONWARNINGS": ",".join(filter(None, [
+               os.environ.get("PYTHONWARNINGS"),
+               "ignore:Cookies with samesite=none require https:UserWarning"]))}
     proc = subprocess.Popen(server_command(host, port), env=env)
 
     def _stop(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, _stop)
+    # Ctrl-C and SIGTERM stop the server (also when started where SIGINT is ignored)
+    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     shown = f"[{host}]" if ":" in host else host
     echo(f"stationsim explore: {first} on http://{shown}:{port}/ (Ctrl-C to stop)")
     if host not in ("127.0.0.1", "::1", "localhost"):
@@ -798,7 +803,8 @@ def serve(scenario: Path | None = None, *, host: str = "127.0.0.1", port: int = 
         _terminate(proc)
         raise
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         if proc.poll() is None:
             _terminate(proc)
 
