@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
 
 #: Reasons a host refuses an applicant (codes stored in the step log).
 REFUSAL_REASONS = ("trust", "value", "capacity", "host_share", "veto", "host_gain", "price",

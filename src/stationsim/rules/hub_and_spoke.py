@@ -33,6 +33,7 @@ from stationsim.rules import register
 from stationsim.rules.base import (
     NEVER,
     REASON_CODE,
+    BoolArray,
     Decision,
     FloatArray,
     IntArray,
@@ -45,16 +46,20 @@ if TYPE_CHECKING:
     from stationsim.stations import Station
 
 
-def admission_order(model: StationModel, key: FloatArray) -> IntArray:
-    """Order applicants by ``key`` descending (ties at random), or at random.
+def admission_order(model: StationModel, key: FloatArray, eligible: BoolArray) -> IntArray:
+    """Positions of the ``eligible`` applicants, by ``key`` descending (ties at random) or at
+    random (``admission_order``).
 
-    One uniform draw per applicant is always taken from the model's generator,
-    so the stream of draws does not depend on the order chosen.
+    One uniform draw per applicant (eligible or not) is always taken from the
+    model's generator, so the stream of draws does not depend on the order
+    chosen or on who is eligible.  Sorting only the eligible applicants gives
+    their order in the sort of all (both sorts are stable).
     """
     tie = model.rng.random(key.size)
+    idx = eligible.nonzero()[0]
     if model.p["admission_order"] == "random":
-        return np.argsort(tie, kind="stable").astype(np.int64)
-    return np.lexsort((tie, -key)).astype(np.int64)
+        return idx[np.argsort(tie[idx], kind="stable")].astype(np.int64)
+    return idx[np.lexsort((tie[idx], -key[idx]))].astype(np.int64)
 
 
 @register
@@ -105,8 +110,7 @@ class HubAndSpoke(Rule):
                 codes[ask[vetoed]] = REASON_CODE["veto"]
         codes[fail_value] = REASON_CODE["value"]
         codes[fail_trust] = REASON_CODE["trust"]
-        order = admission_order(model, gain)
-        queue = order[codes[order] == 0]  # eligible applicants, best first
+        queue = admission_order(model, gain, codes == 0)  # eligible applicants, best first
         slots = station.free_slots
         cost = station.operating_cost
         paid = station.guest_contributions()  # grows as applicants are admitted

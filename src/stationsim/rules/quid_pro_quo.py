@@ -97,8 +97,7 @@ class QuidProQuo(Rule):
         codes = np.zeros(apps.size, dtype=np.int8)
         codes[w < r] = REASON_CODE["price"]
         codes[model.host_trust(station.host, apps) < threshold] = REASON_CODE["trust"]
-        order = admission_order(model, w - r)
-        ok = order[codes[order] == 0]  # in order of surplus
+        ok = admission_order(model, w - r, codes == 0)  # in order of surplus
         slots = station.free_slots
         codes[ok[slots:]] = REASON_CODE["capacity"]
         take = np.zeros(apps.size, dtype=bool)
