@@ -93,7 +93,6 @@ standard report grouped by arm, with the experiment's section first).
 
 from __future__ import annotations
 
-import html
 import itertools
 import math
 import sys
@@ -107,6 +106,7 @@ from typing import Annotated, Any, Literal
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from stationsim import compare as C
@@ -721,7 +721,22 @@ class ExperimentResult:
             npts = len(self.robustness)
             lines.append(f"  robustness ({npts} points x {self.robustness_replications} "
                          f"replications per arm): {self.summary.get('text', '')}")
+            lines.extend(f"    {line}" for line in self.robustness_lines())
         return "\n".join(lines)
+
+    def robustness_lines(self) -> list[str]:
+        """One line per grid point: its values, verdict, and each primary test's estimate."""
+        if self.robustness is None:
+            return []
+        dims = [d.path for d in self.experiment.dimensions]
+        prim = [t.name for t in self.tests if t.primary]
+        out = []
+        for _, r in self.robustness.iterrows():
+            where = " ".join(f"{d.split('.')[-1]}={_value(r[d])}" for d in dims)
+            tests = "; ".join(f"{n} {_fmt(r[f'{n}.effect'])} [{_fmt(r[f'{n}.ci_low'])}, "
+                              f"{_fmt(r[f'{n}.ci_high'])}]" for n in prim)
+            out.append(f"{where}: {r['verdict']} ({tests})")
+        return out
 
 
 def contrast_text(weights: Mapping[str, float]) -> str:
@@ -747,6 +762,13 @@ def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
 
 def _fmt(x: Any) -> str:
     return C._fmt(x, 4)
+
+
+def _value(x: Any) -> str:
+    """A grid value as written in a file: true/false, numbers, strings."""
+    if isinstance(x, bool | np.bool_):
+        return str(bool(x)).lower()
+    return _fmt(x) if isinstance(x, int | float | np.number) else str(x)
 
 
 def _outcome_label(oc: str | OutcomeSpec) -> str:
@@ -998,8 +1020,11 @@ def effects_figure(tests: pd.DataFrame, title: str = "") -> Figure:
     for thr in pd.unique(tests["threshold"]):
         ax.axvline(float(thr), color="black", lw=0.8, ls="--")
     ax.set_yticks(y, [str(s) for s in tests["label"]], fontsize=8)
-    ax.set_xlabel("effect (dot) and 95 % CI (bar); dashed: threshold; green supported, "
-                  "red not supported, grey inconclusive", fontsize=8)
+    ax.set_xlabel("effect (dot) and 95 % CI (bar); dashed line: the claim's threshold",
+                  fontsize=8)
+    present = [v for v in colours if (tests["verdict"] == v).any()]
+    handles = [Line2D([], [], color=colours[v], lw=2.5, label=v) for v in present]
+    fig.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False, fontsize=8)
     if title:
         ax.set_title(title, fontsize=10)
     return fig
@@ -1028,13 +1053,16 @@ def experiment_section(ctx: Any) -> Any:
              paragraph("A test is supported when its whole interval lies on the claim's side "
                        "of the threshold, not supported when it lies on the other side, "
                        "inconclusive when it straddles it; the experiment is supported when "
-                       "every test is.")]
+                       "every primary test is (secondary tests are reported only).")]
     if res.get("papers"):
         parts.append(paragraph("Papers: " + "; ".join(res["papers"])))
     arms = pd.DataFrame([{"arm": a["name"], "overrides": json.dumps(a["set"]),
                           "description": a["description"]} for a in res["arms"]])
     parts.append("<h3>Arms</h3>" + f'<div class="scroll">{table_html(arms)}</div>')
     tests = pd.DataFrame(res["tests"])
+    first = ["test", "outcome", "contrast", "claim"]
+    means = [c for c in tests.columns if str(c).startswith("mean[")]
+    tests = tests[[*first, *means, *[c for c in tests.columns if c not in first + means]]]
     parts.append("<h3>Tests</h3>" + f'<div class="scroll">{table_html(tests)}</div>')
     fig_rows = pd.DataFrame({"label": tests["test"], "effect": tests["effect"],
                              "ci_low": tests["ci_low"], "ci_high": tests["ci_high"],
@@ -1074,7 +1102,7 @@ def experiment_section(ctx: Any) -> Any:
         text = json.loads(man.read_text(encoding="utf-8")).get("experiment", {}).get("text", "")
     if text:
         parts.append(f"<h3>Experiment file</h3>{paragraph(src)}{text_html(text)}")
-    return Section(f"Experiment {html.escape(res['name'])}", "\n".join(parts),
+    return Section(f"Experiment {res['name']}", "\n".join(parts),
                    anchor="experiment")
 
 
