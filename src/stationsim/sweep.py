@@ -8,8 +8,8 @@ the number of samples, the replications per point and a master seed::
 
     name = "example"
     base = "../css_vs_iss.toml"
-    sampler = "lhs"            # grid | random | lhs | sobol
-    samples = 50               # points (random, lhs); base samples N (sobol)
+    sampler = "lhs"            # grid | random | lhs | sobol | morris
+    samples = 50               # points (random, lhs); base samples N (sobol); trajectories (morris)
     replications = 4
     seed = 11
 
@@ -33,8 +33,11 @@ Samplers:
 * ``sobol`` -- SALib's Saltelli/Sobol' sequence: ``samples`` base samples give
   ``samples * (2D + 2)`` points (``samples * (D + 2)`` with
   ``second_order = false``), in SALib's order, ready for ``SALib.analyze.sobol``.
+* ``morris`` -- SALib's Morris design: ``samples`` trajectories of ``D + 1``
+  points on a :data:`MORRIS_LEVELS`-level grid (``samples * (D + 1)``
+  points), in SALib's order, ready for ``SALib.analyze.morris``.
 
-For the last three every dimension is sampled on [0, 1) and mapped to its
+For the last four every dimension is sampled on [0, 1) and mapped to its
 range (integers: equal-width bins over ``low..high``) or to one of its
 ``values`` (equal-width bins), so categorical dimensions (rules, channels,
 booleans) mix freely with numeric ones.
@@ -76,7 +79,9 @@ from stationsim.scenario import (
 )
 
 Value = bool | int | float | str
-SAMPLERS = ("grid", "random", "lhs", "sobol")
+SAMPLERS = ("grid", "random", "lhs", "sobol", "morris")
+#: grid levels of the morris sampler (SALib's default; steps of 2/3 of a range)
+MORRIS_LEVELS = 4
 #: scenario fields a sweep may not vary (they define the run, not the model)
 FIXED_FIELDS = ("name", "description", "seed", "replications", "states_csv")
 MAX_RUNS = 10_000_000
@@ -102,7 +107,7 @@ class SweepSpec(_Strict):
     name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.\-]{1,64}$")]
     description: str = ""
     base: str
-    sampler: Literal["grid", "random", "lhs", "sobol"] = "grid"
+    sampler: Literal["grid", "random", "lhs", "sobol", "morris"] = "grid"
     samples: int | None = Field(None, ge=1, le=MAX_RUNS)
     second_order: bool | None = None
     replications: int = Field(1, ge=1, le=MAX_RUNS)
@@ -434,7 +439,7 @@ def _sample(spec: SweepSpec, dims: tuple[Dimension, ...], src: str) -> list[dict
 
 def unit_sample(sampler: str, dims: int, samples: int, seed: int,
                 second_order: bool = True) -> np.ndarray:
-    """Points in [0, 1)^dims from the ``random``, ``lhs`` or ``sobol`` sampler."""
+    """Points in [0, 1)^dims from the ``random``, ``lhs``, ``sobol`` or ``morris`` sampler."""
     if sampler == "random":
         return np.random.default_rng(np.random.SeedSequence(seed)).random((samples, dims))
     problem = {"num_vars": dims, "names": [f"x{i}" for i in range(dims)],
@@ -451,6 +456,11 @@ def unit_sample(sampler: str, dims: int, samples: int, seed: int,
         with warnings.catch_warnings():  # SALib warns when N is not a power of 2
             warnings.simplefilter("ignore")
             out = sobol.sample(problem, samples, calc_second_order=second_order, seed=seed)
+        return np.clip(np.asarray(out), 0.0, np.nextafter(1.0, 0.0))
+    if sampler == "morris":
+        from SALib.sample import morris
+
+        out = morris.sample(problem, samples, num_levels=MORRIS_LEVELS, seed=seed)
         return np.clip(np.asarray(out), 0.0, np.nextafter(1.0, 0.0))
     raise ValueError(f"unknown sampler {sampler!r}; allowed: {', '.join(SAMPLERS)}")
 
