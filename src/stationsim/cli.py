@@ -365,6 +365,131 @@ def _explore(scenario: Path | None, port: int, host: str, export_dir: Path,
         raise typer.Exit(1)
 
 
+# ------------------------------------------------- sensitivity and scenario discovery (issue 7)
+
+
+@app.command("sensitivity")
+def sensitivity_cmd(
+    sweep: Annotated[Path, typer.Argument(
+        help="sweep TOML file (scenarios/sweeps/), or a finished results folder to analyse "
+             "again")],
+    method: Annotated[str | None, typer.Option(
+        help="sobol (first-order and total indices) or morris (mu*, sigma); default: the "
+             "sweep file's sampler")] = None,
+    out: Annotated[Path | None, typer.Option(
+        help="results folder (default: results/<sweep>/<timestamp>); the analysis goes to "
+             "OUT/sensitivity/")] = None,
+    workers: Annotated[int | None, typer.Option(
+        min=1, help="worker processes, or LocalCluster workers (default: all cores)")] = None,
+    backend: Annotated[str, typer.Option(help="local (process pool) or dask")] = "local",
+    scheduler: Annotated[str | None, typer.Option(
+        help="address of a running dask scheduler (implies dask)")] = None,
+    resume: Annotated[bool, typer.Option(
+        help="finish an interrupted run in --out (on a finished one: analyse again)")] = False,
+    chunk_runs: Annotated[int | None, typer.Option(
+        min=1, help="runs per task and part file")] = None,
+    outcome: Annotated[list[str] | None, typer.Option(
+        "--outcome", help="outcome column to analyse (repeatable; default: every numeric "
+                          "outcome)")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar, no summary")
+    ] = False,
+) -> None:
+    """Global sensitivity analysis: sample the sweep with a Sobol' or Morris design (SALib),
+    run it (parallel, resumable), and write each outcome's indices (averaged over the
+    replications of a point) as CSV, Markdown and figures."""
+    _guard(_sensitivity, sweep, method, out, workers, backend, scheduler, resume, chunk_runs,
+           outcome, quiet)
+
+
+def _sensitivity(path: Path, method: str | None, out: Path | None, workers: int | None,
+                 backend: str, scheduler: str | None, resume: bool, chunk_runs: int | None,
+                 outcomes: list[str] | None, quiet: bool) -> None:
+    from stationsim import sensitivity as S
+    from stationsim.batch import run_one
+
+    try:
+        if method is not None:
+            S.check_method(method)
+        if path.is_dir():  # a finished folder: analyse (again) only
+            res = S.analyse(path, method, outcomes)
+            paths = S.write(res, out if out is not None else path / S.ANALYSIS_DIR)
+        else:
+            if backend not in BACKENDS:
+                raise BadInput(f"--backend {backend!r}: allowed: {', '.join(BACKENDS)}")
+            if scheduler and backend != "dask":
+                backend = "dask"
+            if resume and out is None:
+                raise BadInput("--resume: give the folder to resume with --out DIR")
+            sw0 = load_sweep(path)
+            sw = S.design(sw0, method)
+            if outcomes:  # check the names on one short run before running the sweep
+                S.check_outcomes(outcomes, S.allowed_outcomes(run_one(sw.base, 0, steps=1).runs))
+            target = out if out is not None else (Path("results") / sw.name
+                                                  / default_out(sw.base).name)
+            if not quiet:
+                typer.echo(f"{sw.name}: {sw.spec.sampler} design, {len(sw.points)} point(s) x "
+                           f"{sw.replications} replication(s) = {sw.total_runs} runs -> "
+                           f"{target}", err=True)
+            _execute(sweep_job(sw, chunk_runs), target,
+                     {**S.manifest(sw, sw0.spec.sampler), "command": sys.argv},
+                     workers=workers, resume=resume, quiet=quiet, label=sw.name,
+                     backend=backend, scheduler=scheduler)
+            res = S.analyse(target, sw.spec.sampler, outcomes)
+            paths = S.write(res, target / S.ANALYSIS_DIR)
+    except (S.SensitivityError, FileNotFoundError) as exc:
+        raise BadInput(str(exc)) from None
+    if not quiet:
+        typer.echo(res.summary(outcomes=None if outcomes else res.figure_outcomes))
+        typer.echo("\nwritten: " + "  ".join(str(p) for p in paths))
+        if not path.is_dir():
+            typer.echo(f"report with the figures: stationsim report {target}")
+
+
+@app.command("discover")
+def discover_cmd(
+    results: Annotated[Path, typer.Argument(help="results folder of a sweep")],
+    outcome: Annotated[str, typer.Option(
+        help="condition on the runs table, e.g. \"css_capable_members >= 5\" (column names, "
+             "numbers, comparisons, and/or/not; dotted columns in backticks)")],
+    parameter: Annotated[list[str] | None, typer.Option(
+        "--parameter", help="column PRIM may restrict (repeatable; default: the sweep's "
+                            "varied fields)")] = None,
+    min_coverage: Annotated[float, typer.Option(
+        help="choose the densest box on the peeling trajectory with at least this coverage")
+    ] = 0.5,
+    box: Annotated[int | None, typer.Option(
+        help="choose this step of the peeling trajectory instead")] = None,
+    boxes: Annotated[int, typer.Option(help="look for up to this many boxes")] = 1,
+    peel_alpha: Annotated[float, typer.Option(help="PRIM peeling alpha")] = 0.05,
+    paste_alpha: Annotated[float, typer.Option(help="PRIM pasting alpha")] = 0.05,
+    mass_min: Annotated[float, typer.Option(help="PRIM minimum box mass")] = 0.05,
+    out: Annotated[Path | None, typer.Option(
+        help="output folder (default: RESULTS/discovery/<outcome>)")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="do not print the boxes")] = False,
+) -> None:
+    """Scenario discovery with PRIM (EMA Workbench): the boxes of the varied parameters where
+    the outcome holds, the coverage-density trade-off and the chosen box's limits."""
+    _guard(_discover, results, outcome, parameter, min_coverage, box, boxes, peel_alpha,
+           paste_alpha, mass_min, out, quiet)
+
+
+def _discover(results: Path, outcome: str, parameters: list[str] | None, min_coverage: float,
+              box: int | None, boxes: int, peel_alpha: float, paste_alpha: float,
+              mass_min: float, out: Path | None, quiet: bool) -> None:
+    from stationsim import discovery as D
+
+    try:
+        d = D.discover(results, outcome, parameters, min_coverage=min_coverage, box=box,
+                       boxes=boxes, peel_alpha=peel_alpha, paste_alpha=paste_alpha,
+                       mass_min=mass_min)
+    except (D.DiscoveryError, FileNotFoundError) as exc:
+        raise BadInput(str(exc)) from None
+    paths = D.write(d, out if out is not None else D.default_folder(results, outcome))
+    if not quiet:
+        typer.echo(d.summary())
+        typer.echo("\nwritten: " + "  ".join(str(p) for p in paths))
+
+
 # ------------------------------------------------- experiments: the claims H1-H6 (issue 5)
 
 

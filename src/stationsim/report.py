@@ -331,6 +331,7 @@ def write_report(results_dir: str | Path, by: str | None = None, out: str | Path
         ``by`` names no column.
     """
     import stationsim.experiment  # noqa: F401  (registers the section of experiment folders)
+    from stationsim import discovery, sensitivity  # noqa: F401  (register their sections)
     from stationsim.results import atomic_write
 
     path = Path(results_dir)
