@@ -952,8 +952,9 @@ def check_scenarios(chosen: dict[str, Any], paths: Sequence[Path]) -> list[str]:
 
 def bloc_probabilities(membership: pd.DataFrame,
                        stations: Sequence[str] = ("US_LED", "CN_LED")) -> pd.DataFrame:
-    """Per state and partnership: the share of replications in which it ever joined, and
-    in which it is a member at the end (from ``membership.parquet``)."""
+    """Per state and partnership: the share of replications in which it ever joined, the
+    share in which it is a member at the end, and its median first-join year (over the
+    replications in which it joined), from ``membership.parquet``."""
     m = membership[membership["station"].isin(stations)]
     g = m.groupby(["station", "iso3"])
     out = pd.DataFrame({"p_ever": g["join_year"].apply(lambda s: float(s.notna().mean())),
@@ -972,15 +973,18 @@ def blocs_text(results: Path, top: int = 15) -> str:
     wide = probs.pivot(index="iso3", columns="station", values="p_ever")
     lines = [f"{reps} replications of {res.meta.get('scenario', {}).get('name', results)}.\n"]
     for st in ("US_LED", "CN_LED"):
-        g = probs[probs["station"] == st].sort_values(["p_ever", "iso3"],
-                                                      ascending=[False, True]).head(top)
+        g = probs[probs["station"] == st].sort_values(["p_ever", "p_end", "iso3"],
+                                                      ascending=[False, False, True]).head(top)
         other = "CN_LED" if st == "US_LED" else "US_LED"
         t = pd.DataFrame({"state": g["iso3"] + " " + g["iso3"].map(names),
-                          "P(ever joins)": g["p_ever"], "P(member 2040)": g["p_end"],
-                          "median join year": g["median_join_year"],
+                          "P(ever joins)": g["p_ever"], "P(member at end)": g["p_end"],
+                          "median join year": [str(int(y)) if pd.notna(y) else "–"
+                                               for y in g["median_join_year"]],
                           f"P(ever joins {other})": g["iso3"].map(wide[other])})
-        n_any = int((probs[probs["station"] == st]["p_ever"] >= 0.5).sum())
-        lines += [f"## {st}: top {top} ({n_any} states with P(ever joins) >= 0.5)\n",
+        p_st = probs[probs["station"] == st]["p_ever"]
+        lines += [f"## {st}: top {top} by P(ever joins), then P(member at end) "
+                  f"({int((p_st >= 0.5).sum())} states with P(ever joins) >= 0.5, "
+                  f"{int((p_st == 1).sum())} with 1)\n",
                   markdown_table(t, nd=2), ""]
     return "\n".join(lines)
 
