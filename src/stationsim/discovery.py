@@ -588,8 +588,9 @@ def tradeoff_figure(d: Discovery) -> Figure:
         ax.set_title(f"box {b.number}: peeling trajectory", fontsize=9)
         _limits_axes(axl, b, OKABE_ITO["vermillion"])
     share = d.n_cases / max(d.n_runs, 1)
-    fig.suptitle(f"Scenario discovery (PRIM): {d.outcome}\n{d.settings.get('scenario') or ''}"
-                 f" {d.n_cases} of {d.n_runs} runs of interest ({share:.0%})", fontsize=10)
+    scn = d.settings.get("scenario") or ""
+    fig.suptitle(f"Scenario discovery (PRIM): {d.outcome}\n{scn + ': ' if scn else ''}"
+                 f"{d.n_cases} of {d.n_runs} runs of interest ({share:.0%})", fontsize=10)
     return fig
 
 

@@ -364,10 +364,14 @@ class SensitivityResult:
         return "\n".join(lines)
 
     def display(self) -> pd.DataFrame:
-        """Outcome x parameter table of formatted cells (``ST ± ci (S1)`` or ``mu* ± ci``)."""
+        """Outcome x parameter table of formatted cells (``ST ± ci · S1 · net ST_net`` or
+        ``mu* ± ci (σ sigma)``)."""
         t = self.table
         if self.method == "sobol":
-            cells = [f"{r.ST:.2f} ± {r.ST_conf:.2f} ({r.S1:.2f})" for r in t.itertuples()]
+            net = "ST_net" in t.columns
+            cells = [f"{r['ST']:.2f} ± {r['ST_conf']:.2f} · S1 {r['S1']:.2f}"
+                     + (f" · net {r['ST_net']:.2f}" if net else "")
+                     for r in t.to_dict("records")]
         else:
             cells = [f"{r.mu_star:.3g} ± {r.mu_star_conf:.2g} (σ {r.sigma:.3g})"
                      for r in t.itertuples()]
@@ -738,7 +742,8 @@ def indices_heatmap(table: pd.DataFrame, method: str, outcomes: Sequence[str] | 
         for j in range(vals.shape[1]):
             v = vals[i, j]
             if np.isfinite(v):
-                ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=6.5,
+                ax.text(j, i, f"{v:.2f}".replace("-0.00", "0.00"), ha="center", va="center",
+                        fontsize=6.5,
                         color="black" if v > 0.55 else "white")
     ax.set_xticks(range(len(params)), [short_name(p) for p in params], rotation=30,
                   ha="right", fontsize=8)
@@ -783,7 +788,8 @@ def report_section(ctx: ReportContext) -> Section | None:
                 + f"<h3>{method}: every outcome</h3>"
                 + figure_html(figs["heatmap"], cap_heat, alt=f"{method} heatmap")
                 + paragraph("Every outcome x parameter: " + (
-                    "ST ± interval (S1)." if method == "sobol" else "mu* ± interval (sigma).")
+                    "ST ± interval · S1 · net ST_net (net of replication noise)."
+                    if method == "sobol" else "mu* ± interval (sigma).")
                     + f" Full table: {ANALYSIS_DIR}/{method}_indices.csv.")
                 + f'<div class="scroll">{table_html(res.display())}</div>')
         for fig in figs.values():
@@ -795,9 +801,10 @@ def report_section(ctx: ReportContext) -> Section | None:
 
 
 def _register() -> None:
-    from stationsim.report import register_section
+    from stationsim.report import register_section, section_names
 
-    register_section("sensitivity", report_section, before="scenario")
+    register_section("sensitivity", report_section,
+                     before="discovery" if "discovery" in section_names() else "scenario")
 
 
 _register()
