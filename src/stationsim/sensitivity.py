@@ -338,6 +338,10 @@ class SensitivityResult:
             lines.append("replication_noise: the share of the point means' variance due to "
                          "replication noise; with common random numbers it is not independent "
                          "between points and no net indices are given.")
+        else:
+            lines.append("replication_noise: the share of the point means' variance due to "
+                         "replication noise; it adds to every elementary effect, so a mu* "
+                         "of the size noise alone gives is no effect.")
         if self.skipped:
             lines.append("Not analysed: " + "; ".join(f"{o} ({why})"
                                                       for o, why in self.skipped.items()) + ".")
