@@ -96,7 +96,6 @@ from __future__ import annotations
 import itertools
 import math
 import sys
-import tomllib
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -133,8 +132,10 @@ from stationsim.results import (
 from stationsim.scenario import (
     Scenario,
     ScenarioError,
-    _pydantic_message,
     load_scenario,
+    parse_toml,
+    read_file_text,
+    validation_message,
     with_overrides,
 )
 from stationsim.sweep import Dimension, VarySpec, _dimension
@@ -254,13 +255,7 @@ def load_experiment(path: str | Path, base: str | Path | None = None,
         what is allowed.
     """
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except (FileNotFoundError, IsADirectoryError):
-        raise ScenarioError(f"{p}: file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{p}: cannot read file: {exc}") from None
-    return experiment_from_text(text, source=str(p), base_dir=p.parent, base=base,
+    return experiment_from_text(read_file_text(p), source=str(p), base_dir=p.parent, base=base,
                                 overrides=overrides)
 
 
@@ -268,19 +263,12 @@ def experiment_from_text(text: str, source: str = "<string>", base_dir: Path | N
                          base: str | Path | None = None,
                          overrides: Mapping[str, Any] | None = None) -> Experiment:
     """Parse and validate experiment TOML text (see :func:`load_experiment`)."""
-    if not text.strip():
-        raise ScenarioError(f"{source}: file is empty; an experiment needs name, claim, "
-                            "statement, base, replications, [[arms]] and [[tests]]")
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{source}: not valid TOML: {exc}") from None
+    data = parse_toml(text, source, "an experiment needs name, claim, statement, base, "
+                      "replications, [[arms]] and [[tests]]")
     try:
         spec = ExperimentSpec.model_validate(data)
     except ValidationError as exc:
-        msg = _pydantic_message(source, exc).replace("not part of the scenario format",
-                                                     "not part of the experiment format")
-        raise ScenarioError(msg) from None
+        raise ScenarioError(validation_message(source, exc, "experiment")) from None
     if base is not None:
         base_path = Path(base)
     else:

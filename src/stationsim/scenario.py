@@ -219,6 +219,40 @@ def _fmt_loc(loc: tuple[int | str, ...]) -> str:
     return out or "<top level>"
 
 
+def validation_message(source: str, err: ValidationError, fmt: str = "scenario") -> str:
+    """One message for a pydantic error: a line per problem, naming file and field path.
+
+    ``fmt`` names the file format in "unknown field" lines (scenario, sweep,
+    experiment).
+    """
+    return _pydantic_message(source, err).replace("not part of the scenario format",
+                                                  f"not part of the {fmt} format")
+
+
+def read_file_text(path: str | Path) -> str:
+    """Text of a user's input file, or :class:`ScenarioError` naming it (missing, unreadable)."""
+    p = Path(path)
+    if not p.is_file():
+        raise ScenarioError(f"{p}: file not found")
+    try:
+        return p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"{p}: cannot read file: {exc}") from None
+
+
+def parse_toml(text: str, source: str, needs: str) -> dict[str, Any]:
+    """Parse TOML text of a user's file, or :class:`ScenarioError` (empty, not TOML).
+
+    ``needs`` completes the message for an empty file, e.g. "a scenario needs ...".
+    """
+    if not text.strip():
+        raise ScenarioError(f"{source}: file is empty; {needs}")
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{source}: not valid TOML: {exc}") from None
+
+
 def _pydantic_message(source: str, err: ValidationError) -> str:
     lines = []
     for e in err.errors():
@@ -310,25 +344,13 @@ def load_scenario(path: str | Path) -> Scenario:
         file, the field path and what is allowed.
     """
     p = Path(path)
-    if not p.is_file():
-        raise ScenarioError(f"{p}: file not found")
-    try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{p}: cannot read file: {exc}") from None
-    return scenario_from_text(text, source=str(p), base_dir=p.parent)
+    return scenario_from_text(read_file_text(p), source=str(p), base_dir=p.parent)
 
 
 def scenario_from_text(text: str, source: str = "<string>",
                        base_dir: Path | None = None) -> Scenario:
     """Parse and validate scenario TOML text (see :func:`load_scenario`)."""
-    if not text.strip():
-        raise ScenarioError(f"{source}: file is empty; a scenario needs at least name, steps "
-                            "and [[stations]]")
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{source}: not valid TOML: {exc}") from None
+    data = parse_toml(text, source, "a scenario needs at least name, steps and [[stations]]")
     return scenario_from_dict(data, source=source, text=text, base_dir=base_dir)
 
 

@@ -56,7 +56,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 import math
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -73,8 +72,10 @@ from stationsim.scenario import (
     Scenario,
     ScenarioError,
     _list_index,
-    _pydantic_message,
     load_scenario,
+    parse_toml,
+    read_file_text,
+    validation_message,
     with_overrides,
 )
 
@@ -221,29 +222,16 @@ def load_sweep(path: str | Path) -> Sweep:
         field path and what is allowed.
     """
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except (FileNotFoundError, IsADirectoryError):
-        raise ScenarioError(f"{p}: file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{p}: cannot read file: {exc}") from None
-    return sweep_from_text(text, source=str(p), base_dir=p.parent)
+    return sweep_from_text(read_file_text(p), source=str(p), base_dir=p.parent)
 
 
 def sweep_from_text(text: str, source: str = "<string>", base_dir: Path | None = None) -> Sweep:
     """Parse and validate sweep TOML text (``base`` resolves against ``base_dir``)."""
-    if not text.strip():
-        raise ScenarioError(f"{source}: file is empty; a sweep needs name, base and [[vary]]")
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{source}: not valid TOML: {exc}") from None
+    data = parse_toml(text, source, "a sweep needs name, base and [[vary]]")
     try:
         spec = SweepSpec.model_validate(data)
     except ValidationError as exc:
-        msg = _pydantic_message(source, exc).replace("not part of the scenario format",
-                                                     "not part of the sweep format")
-        raise ScenarioError(msg) from None
+        raise ScenarioError(validation_message(source, exc, "sweep")) from None
     _check_sampler_fields(spec, source)
     base_path = Path(spec.base)
     if not base_path.is_absolute() and base_dir is not None:
