@@ -67,7 +67,8 @@ def magnitude(delta: float) -> str:
     return "large"  # pragma: no cover
 
 
-def _boot_means(x: np.ndarray, rng: np.random.Generator, n_boot: int) -> np.ndarray:
+def boot_means(x: np.ndarray, rng: np.random.Generator, n_boot: int) -> np.ndarray:
+    """Means of ``n_boot`` bootstrap resamples of ``x`` (drawn from ``rng``, in chunks)."""
     out = np.empty(n_boot)
     chunk = max(1, 2_000_000 // max(1, x.size))
     for start in range(0, n_boot, chunk):
@@ -84,7 +85,7 @@ def bootstrap_diff_ci(ref: Sequence[float] | np.ndarray, other: Sequence[float] 
     b = np.asarray(other, dtype=float)
     if not a.size or not b.size:
         return float("nan"), float("nan")
-    diffs = _boot_means(b, rng, n_boot) - _boot_means(a, rng, n_boot)
+    diffs = boot_means(b, rng, n_boot) - boot_means(a, rng, n_boot)
     alpha = (1.0 - level) / 2
     lo, hi = np.quantile(diffs, [alpha, 1.0 - alpha])
     return float(lo), float(hi)
@@ -182,14 +183,14 @@ class Comparison:
             "outcome": t["outcome"],
             "group": t["group"].astype(str),
             "n ref/group": [f"{a}/{b}" for a, b in zip(t["n_ref"], t["n"], strict=True)],
-            "mean ref": t["mean_ref"].map(_fmt),
-            "mean": t["mean"].map(_fmt),
-            "median ref": t["median_ref"].map(_fmt),
-            "median": t["median"].map(_fmt),
-            "diff": t["diff_mean"].map(_fmt),
-            pct: [f"[{_fmt(lo)}, {_fmt(hi)}]" for lo, hi in
+            "mean ref": t["mean_ref"].map(fmt_number),
+            "mean": t["mean"].map(fmt_number),
+            "median ref": t["median_ref"].map(fmt_number),
+            "median": t["median"].map(fmt_number),
+            "diff": t["diff_mean"].map(fmt_number),
+            pct: [f"[{fmt_number(lo)}, {fmt_number(hi)}]" for lo, hi in
                   zip(t["ci_low"], t["ci_high"], strict=True)],
-            "Cliff's d": [f"{_fmt(d, 3)} {m}".strip() for d, m in
+            "Cliff's d": [f"{fmt_number(d, 3)} {m}".strip() for d, m in
                           zip(t["cliffs_delta"], t["magnitude"], strict=True)],
         })
 
@@ -305,7 +306,8 @@ def _median(v: np.ndarray) -> float:
     return float(np.median(v)) if v.size else float("nan")
 
 
-def _fmt(x: Any, digits: int = 4) -> str:
+def fmt_number(x: Any, digits: int = 4) -> str:
+    """A number for tables: ``digits`` significant digits; text for missing values."""
     try:
         xf = float(x)
     except (TypeError, ValueError):

@@ -138,7 +138,7 @@ from stationsim.scenario import (
     validation_message,
     with_overrides,
 )
-from stationsim.sweep import Dimension, VarySpec, _dimension
+from stationsim.sweep import Dimension, VarySpec, make_dimension
 
 Verdict = Literal["supported", "not supported", "inconclusive"]
 VERDICTS: tuple[Verdict, ...] = ("supported", "not supported", "inconclusive")
@@ -375,7 +375,7 @@ def _grid(rob: RobustnessSpec, base: Scenario, arms: dict[str, Scenario],
     dims: list[Dimension] = []
     for i, v in enumerate(rob.vary):
         try:
-            d = _dimension(v, i, raw, f"{src}: robustness")
+            d = make_dimension(v, i, raw, f"{src}: robustness")
         except ScenarioError as exc:
             raise ScenarioError(str(exc)) from None
         if d.kind != "values" and d.levels is None:
@@ -494,14 +494,14 @@ def estimate(values: Mapping[str, pd.Series], weights: Mapping[str, float], *, p
         d = (frame[arms].to_numpy() @ np.array([weights[a] for a in arms], dtype=float))
         if d.size == 0:
             return Estimate(float("nan"), float("nan"), float("nan"), 0, means, ns, delta)
-        boots = C._boot_means(d, rng, n_boot)
+        boots = C.boot_means(d, rng, n_boot)
         lo, hi = np.quantile(boots, [alpha, 1.0 - alpha])
         return Estimate(float(d.mean()), float(lo), float(hi), int(d.size), means, ns, delta)
     if any(ns[a] == 0 for a in arms):
         return Estimate(float("nan"), float("nan"), float("nan"), 0, means, ns, delta)
     total = np.zeros(n_boot)
     for a in arms:
-        total += weights[a] * C._boot_means(clean[a].to_numpy(), rng, n_boot)
+        total += weights[a] * C.boot_means(clean[a].to_numpy(), rng, n_boot)
     lo, hi = np.quantile(total, [alpha, 1.0 - alpha])
     effect = float(sum(weights[a] * means[a] for a in arms))
     return Estimate(effect, float(lo), float(hi), int(min(ns.values())), means, ns, delta)
@@ -749,7 +749,7 @@ def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _fmt(x: Any) -> str:
-    return C._fmt(x, 4)
+    return C.fmt_number(x, 4)
 
 
 def _value(x: Any) -> str:

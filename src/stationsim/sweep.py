@@ -240,7 +240,7 @@ def sweep_from_text(text: str, source: str = "<string>", base_dir: Path | None =
         raise ScenarioError(f"{source}: base: scenario file not found: {base_path}")
     base = load_scenario(base_path)
     data_raw = base.raw()
-    dims = tuple(_dimension(v, i, data_raw, source) for i, v in enumerate(spec.vary))
+    dims = tuple(make_dimension(v, i, data_raw, source) for i, v in enumerate(spec.vary))
     seen: dict[str, int] = {}
     for i, d in enumerate(dims):
         if d.path in seen:
@@ -319,7 +319,8 @@ def _default_range(path: str, base_value: Any) -> tuple[str, Any] | None:
     return None
 
 
-def _dimension(v: VarySpec, i: int, data: dict[str, Any], src: str) -> Dimension:
+def make_dimension(v: VarySpec, i: int, data: dict[str, Any], src: str) -> Dimension:
+    """Validate ``vary[i]`` against the base scenario ``data`` and build its :class:`Dimension`."""
     where = f"{src}: vary[{i}]"
     path = v.path
     head = path.split(".")[0]
