@@ -25,8 +25,9 @@ check:
 3. **Determinism**: for a fixed seed the core gives identical tables,
    also for a generated world of a few hundred states.
 
-Runtime: 400 replications of the two scenarios are run once per module (a
-few seconds).
+Runtime: the 400 replications of the two scenarios run once per module
+(3.4 s on the 2-core development machine at low load; the whole module
+about 5 s).
 """
 
 from __future__ import annotations
