@@ -12,8 +12,8 @@ import pytest
 from scipy.stats import mannwhitneyu
 
 from stationsim import calibration as C
-from stationsim.data import STATES_CSV, read_states
-from stationsim.scenario import load_scenario
+from stationsim.data import ISS_GUEST_FLYERS, MODEL_CSV, STATES_CSV, read_states
+from stationsim.scenario import load_scenario, with_overrides
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -119,15 +119,24 @@ def test_css_facts_score_only_possible_guests(states: pd.DataFrame) -> None:
     assert again.facts.equals(t.facts)
 
 
-def test_guest_flights_removed_changes_only_the_guests(states: pd.DataFrame) -> None:
+def test_guest_flights_are_out_of_the_shipped_iss_1993(states: pd.DataFrame) -> None:
     scn = load_scenario(ROOT / "scenarios/iss_1993.toml")
-    over = C.guest_flights_removed(scn, states)
-    assert {k.split(".")[1] for k in over} == set(C.ISS_GUEST_FLYERS)
+    assert C.guest_flights_removed(scn, states) == {}  # the shipped inputs are clean
+    # the leak comparison puts back exactly the values of data/states_model.csv
+    leak = C.guest_flights_left_in(scn, states)
+    assert {k.split(".")[1] for k in leak} == set(ISS_GUEST_FLYERS)
     caps = {s.iso3: s.capability for s in scn.states}
-    assert all(v < caps[k.split(".")[1]] for k, v in over.items())
-    assert over["states.ZAF.capability"] == 0.0  # its only person flown was its ISS guest
-    assert C.guest_flights_removed(load_scenario(ROOT / "scenarios/css_2021.toml"),
-                                   states) == {}
+    leaky_csv = pd.read_csv(MODEL_CSV).set_index("iso3")["capability"]
+    for key, v in leak.items():
+        iso = key.split(".")[1]
+        assert v == leaky_csv[iso] > caps[iso]
+    assert caps["ZAF"] == 0.0  # its only person flown was its ISS guest
+    # and taking them out again gives the shipped scenario back
+    leaky = with_overrides(scn, leak)
+    assert C.guest_flights_removed(leaky, states) == {
+        f"states.{k.split('.')[1]}.capability": caps[k.split(".")[1]] for k in leak}
+    css = load_scenario(ROOT / "scenarios/css_2021.toml")
+    assert C.guest_flights_removed(css, states) == {} == C.guest_flights_left_in(css, states)
 
 
 def test_predictions_count_first_joins_in_the_window() -> None:

@@ -15,6 +15,10 @@ from stationsim.scenario import load_scenario, with_overrides
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL_WORLD = ("iss_1993", "css_2021", "two_blocs_2020s")
+#: The states file each real-world scenario loads.
+STATES_FILE = {"iss_1993": "../data/states_model_iss1993.csv",
+               "css_2021": "../data/states_model.csv",
+               "two_blocs_2020s": "../data/states_model.csv"}
 
 
 @pytest.fixture(scope="module")
@@ -25,6 +29,11 @@ def raw() -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def mapped(raw: pd.DataFrame) -> pd.DataFrame:
     return sd.map_states(raw).set_index("iso3")
+
+
+@pytest.fixture(scope="module")
+def mapped_iss(raw: pd.DataFrame) -> pd.DataFrame:
+    return sd.map_states(raw, remove_iss_guest_flights=True).set_index("iso3")
 
 
 # ----------------------------------------------------------------------------- known states
@@ -136,6 +145,10 @@ def test_observed_outcomes_do_not_influence_the_mapping(raw: pd.DataFrame) -> No
     pd.testing.assert_frame_equal(sd.map_states(flipped), base)
     dropped = raw.drop(columns=list(sd.OUTCOME_COLUMNS))
     pd.testing.assert_frame_equal(sd.map_states(dropped), base)
+    # the ISS world's guest flights are a stated constant, not read from the outcomes
+    clean = sd.map_states(raw, remove_iss_guest_flights=True)
+    pd.testing.assert_frame_equal(sd.map_states(flipped, remove_iss_guest_flights=True), clean)
+    pd.testing.assert_frame_equal(sd.map_states(dropped, remove_iss_guest_flights=True), clean)
 
 
 def test_mapping_checks_its_input(raw: pd.DataFrame) -> None:
@@ -153,7 +166,44 @@ def test_mapping_checks_its_input(raw: pd.DataFrame) -> None:
         sd.coco_lookup(["PAK", "QQQ"], "UNregion")
 
 
-# ----------------------------------------------------------------------------- the file
+# ----------------------------------------------------------------------------- ISS guest flights
+
+
+def test_iss_world_differs_exactly_by_the_guest_flights(mapped: pd.DataFrame,
+                                                        mapped_iss: pd.DataFrame) -> None:
+    guests = set(sd.ISS_GUEST_FLYERS)
+    differs = mapped.ne(mapped_iss).any(axis=1)
+    assert set(mapped.index[differs]) == guests
+    # only capability changes, and only downward (one input less of human spaceflight)
+    pd.testing.assert_frame_equal(mapped.drop(columns="capability"),
+                                  mapped_iss.drop(columns="capability"))
+    assert (mapped_iss["capability"] <= mapped["capability"]).all()
+    assert (mapped_iss.loc[list(guests), "capability"]
+            < mapped.loc[list(guests), "capability"]).all()
+    # states whose only people flown were their ISS guests have none left
+    for iso in ("ZAF", "MYS", "KAZ", "ARE", "TUR"):
+        assert mapped_iss.loc[iso, "capability"] == 0.0
+
+
+def test_guest_flights_are_subtracted_from_people_flown(raw: pd.DataFrame) -> None:
+    clean = sd.without_iss_guest_flights(raw).set_index("iso3")["people_in_space_2025"]
+    people = raw.set_index("iso3")["people_in_space_2025"]
+    assert people["SAU"] - clean["SAU"] == 2 and clean["USA"] == people["USA"]
+    assert (people - clean).sum() == sum(sd.ISS_GUEST_FLYERS.values())
+    # the mission records cannot exceed the count, nor name a state with no count
+    short = raw.copy()
+    short.loc[short["iso3"] == "ARE", "people_in_space_2025"] = 1
+    with pytest.raises(ValueError, match="ARE"):
+        sd.map_states(short, remove_iss_guest_flights=True)
+    unknown = raw.copy()
+    unknown.loc[unknown["iso3"] == "BRA", "people_in_space_2025"] = np.nan
+    with pytest.raises(ValueError, match="BRA"):
+        sd.without_iss_guest_flights(unknown)
+    with pytest.raises(ValueError, match="ZAF"):
+        sd.without_iss_guest_flights(raw[raw["iso3"] != "ZAF"])
+
+
+# ----------------------------------------------------------------------------- the files
 
 
 def test_regenerated_csv_equals_the_committed_one(raw: pd.DataFrame, tmp_path: Path) -> None:
@@ -164,6 +214,23 @@ def test_regenerated_csv_equals_the_committed_one(raw: pd.DataFrame, tmp_path: P
     assert out.read_text(encoding="utf-8") == committed
     assert sd.main(["--check"]) == 0
     assert sd.main(["--check", "--output", str(tmp_path / "missing.csv")]) == 1
+
+
+def test_regenerated_iss_csv_equals_the_committed_one(raw: pd.DataFrame,
+                                                      tmp_path: Path) -> None:
+    committed = sd.ISS1993_CSV.read_text(encoding="utf-8")
+    assert committed != sd.MODEL_CSV.read_text(encoding="utf-8")
+    assert sd.to_csv_text(sd.map_states(raw, remove_iss_guest_flights=True)) == committed
+    out = tmp_path / "states_model_iss1993.csv"
+    sd.write_states_csv(out, remove_iss_guest_flights=True)
+    assert out.read_text(encoding="utf-8") == committed
+    assert sd.main(["--check", "--output-iss1993", str(tmp_path / "missing.csv")]) == 1
+    # the command writes both files
+    main, iss = tmp_path / "a.csv", tmp_path / "b.csv"
+    assert sd.main(["--output", str(main), "--output-iss1993", str(iss)]) == 0
+    assert main.read_text(encoding="utf-8") == sd.MODEL_CSV.read_text(encoding="utf-8")
+    assert iss.read_text(encoding="utf-8") == committed
+    assert sd.main(["--check", "--output", str(main), "--output-iss1993", str(iss)]) == 0
 
 
 def test_mapped_csv_is_a_valid_states_csv() -> None:
@@ -180,7 +247,7 @@ def test_mapped_csv_is_a_valid_states_csv() -> None:
 @pytest.mark.parametrize("name", REAL_WORLD)
 def test_real_world_scenario_loads_and_runs(name: str) -> None:
     scn = load_scenario(ROOT / "scenarios" / f"{name}.toml")
-    assert scn.states_csv == "../data/states_model.csv"
+    assert scn.states_csv == STATES_FILE[name]
     res = stationsim.run(scn, replications=1, steps=3)
     assert len(res.runs) == 1
     assert set(res.membership["station"]) == {s.name for s in scn.stations}
@@ -206,6 +273,13 @@ def test_iss_1993_russia_is_endogenous_and_dated_by_the_bloc_rule() -> None:
                      2009: sd.alignment_from_blocs(["SCO", "BRICS", "G20"])}
     rus = next(s for s in scn.states if s.iso3 == "RUS")
     assert dated[2009] == rus.alignment  # the data's (2025) value
+
+
+def test_iss_1993_capability_holds_no_iss_guest_flight(mapped_iss: pd.DataFrame) -> None:
+    scn = load_scenario(ROOT / "scenarios" / "iss_1993.toml")
+    caps = pd.Series({s.iso3: s.capability for s in scn.states})
+    pd.testing.assert_series_equal(caps.sort_index(), mapped_iss["capability"],
+                                   check_names=False)
 
 
 def test_css_2021_rule_is_swappable() -> None:

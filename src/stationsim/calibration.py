@@ -57,7 +57,7 @@ import tomli_w
 from matplotlib.figure import Figure
 from scipy.stats import rankdata
 
-from stationsim.data import STATES_CSV, capability, read_states
+from stationsim.data import ISS_GUEST_FLYERS, STATES_CSV, map_states, read_states
 from stationsim.executor import Job, default_chunk_runs, execute, scenario_data
 from stationsim.params import PARAMETERS
 from stationsim.results import atomic_write, load_results, scenario_manifest, write_json
@@ -85,14 +85,6 @@ REFINE_REPLICATIONS = 40
 CHOSEN_DECIMALS = 4
 #: Stage 3: replications of the confirmation run of the chosen point.
 CONFIRM_REPLICATIONS = 200
-#: Nationals of non-partner states flown to the ISS before TASS's count of April 2025
-#: (so included in ``people_in_space_2025``): Shuttleworth (ZAF 2002), Pontes (BRA
-#: 2006), Muszaphar (MYS 2007), Yi (KOR 2008), Aimbetov (KAZ 2015), Al Mansouri
-#: (ARE 2019) and Al Neyadi (ARE 2023), Stibbe (ISR 2022), Barnawi and AlQarni (SAU
-#: 2023), Gezeravci (TUR 2024).  Public mission records; used only to take these
-#: flights out of the capability input of iss_1993 (:func:`guest_flights_removed`).
-ISS_GUEST_FLYERS = {"ZAF": 1, "BRA": 1, "MYS": 1, "KOR": 1, "KAZ": 1, "ARE": 2, "ISR": 1,
-                    "SAU": 2, "TUR": 1}
 #: Sets of facts: fitted, held out, and (ISS) held out with the timing ignored.
 SETS = ("fit", "held_out", "held_out_ever")
 
@@ -449,8 +441,8 @@ class Calibration:
     and the combined ``loss``; ``refined``: the stage-2 points (stage-1 id,
     losses at more replications); ``confirm_preds``: each fact's predicted
     probability in the confirmation runs (the reported numbers);
-    ``other_preds``: the same for iss_1993 on the other inputs (the shipped
-    scenario when the fit used the clean inputs, and the reverse).
+    ``leaky_preds``: the same for iss_1993 with the ISS guest flights left in
+    capability (the leak, measured; :func:`guest_flights_left_in`).
     """
 
     chosen: dict[str, Any]
@@ -458,7 +450,7 @@ class Calibration:
     points: pd.DataFrame
     refined: pd.DataFrame
     confirm_preds: dict[str, pd.DataFrame]
-    other_preds: dict[str, pd.DataFrame]
+    leaky_preds: dict[str, pd.DataFrame]
     targets: dict[str, Target]
     summary: dict[str, Any]
     out: Path
@@ -502,14 +494,17 @@ def calibrate(sweep_paths: Sequence[str | Path] = SWEEPS, out: str | Path =
               "results/calibration", *, workers: int | None = None,
               samples: int | None = None, replications: int | None = None,
               refine_points: int = REFINE_POINTS, refine_replications: int = REFINE_REPLICATIONS,
-              confirm_replications: int = CONFIRM_REPLICATIONS, clean_inputs: bool = True,
+              confirm_replications: int = CONFIRM_REPLICATIONS,
               progress: bool | None = False, log: Any = None) -> Calibration:
     """Run the calibration: screen, refine, confirm; measure the fit.
 
-    With ``clean_inputs`` (the default) iss_1993 is run with the ISS guest
-    flights taken out of its capability input (:func:`guest_flights_removed`:
-    ``people_in_space_2025`` counts them, so the shipped inputs contain part
-    of the outcome); the other inputs are run once more at the chosen point.
+    iss_1993 is fitted on inputs without the ISS guest flights in capability
+    (``people_in_space_2025`` counts them, and they are the facts it is scored
+    on).  The shipped scenario already loads such inputs
+    (``data/states_model_iss1993.csv``); a sweep whose base still holds the
+    flights is run with them taken out (:func:`guest_flights_removed`, which is
+    empty for the shipped scenario; the overrides applied are recorded in the
+    summary's ``capability_overrides``).
 
     1. *Screen*: the calibration sweeps (same points in each file) through
        :func:`stationsim.sweep.run_sweep`; each point's loss is the mean over
@@ -521,13 +516,15 @@ def calibrate(sweep_paths: Sequence[str | Path] = SWEEPS, out: str | Path =
        decimals (as saved in the scenarios), with ``confirm_replications`` (seed + 2);
        every reported fit number comes from these runs, which took no part
        in choosing the point.
-    4. *Other inputs* (iss_1993 only): the confirmation again (same seeds) on
-       the other inputs (the shipped scenario, or the clean one).
+    4. *The leak* (iss_1993 only): the confirmation again (same seeds) with
+       the ISS guest flights left in capability (the values of
+       ``data/states_model.csv``; :func:`guest_flights_left_in`): how much fit
+       an input that contains the outcome would fake.
     5. *Defaults*: the same confirmation runs at the parameters' defaults, and
        the AUC of ranking states by one input alone (yardsticks).
 
     Every stage writes a results folder under ``out`` (``<sweep name>``,
-    ``refine_<scenario>``, ``confirm_<scenario>``, ``other_inputs_<scenario>``,
+    ``refine_<scenario>``, ``confirm_<scenario>``, ``leaky_inputs_<scenario>``,
     ``defaults_<scenario>``);
     finished folders are reused, so a rerun only recomputes the tables.
     ``samples``/``replications`` run the sweeps at another size (tests).
@@ -535,11 +532,12 @@ def calibrate(sweep_paths: Sequence[str | Path] = SWEEPS, out: str | Path =
     note = log or (lambda msg: None)
     t0 = time.perf_counter()
     outp = Path(out)
-    shipped = [load_calibration_sweep(p, samples, replications) for p in sweep_paths]
-    _check_same_points(shipped)
+    loaded = [load_calibration_sweep(p, samples, replications) for p in sweep_paths]
+    _check_same_points(loaded)
     states = read_states(STATES_CSV)
-    cleaned = [_clean(sw, states) for sw in shipped]
-    sweeps, others = (cleaned, shipped) if clean_inputs else (shipped, cleaned)
+    cleaning = {sw.base.name: guest_flights_removed(sw.base, states) for sw in loaded}
+    sweeps = [replace(sw, base=with_overrides(sw.base, cleaning[sw.base.name]))
+              if cleaning[sw.base.name] else sw for sw in loaded]
     targets = {sw.base.name: target_for(sw.base, states) for sw in sweeps}
     timing: dict[str, float] = {}
 
@@ -574,12 +572,13 @@ def calibrate(sweep_paths: Sequence[str | Path] = SWEEPS, out: str | Path =
     chosen = {k: round(v, CHOSEN_DECIMALS) if isinstance(v, float) else v
               for k, v in sweeps[0].points[best].items()}  # as written in the scenarios
     note(f"chosen point {best}: refined loss {refined['loss'].iloc[0]:.4f} {chosen}")
-    # 3. confirm, 4. other inputs, 5. defaults
+    # 3. confirm, 4. the leak, 5. defaults
     confirm: dict[str, pd.DataFrame] = {}
-    other: dict[str, pd.DataFrame] = {}
+    leaky: dict[str, pd.DataFrame] = {}
+    leaky_overrides: dict[str, dict[str, float]] = {}
     default: dict[str, pd.DataFrame] = {}
     default_pt = default_point(sweeps[0])
-    for sw, ot in zip(sweeps, others, strict=True):
+    for sw in sweeps:
         name = sw.base.name
         mem = timed(f"confirm_{name}", _run_points, sw, [chosen], confirm_replications,
                     sw.spec.seed + 2, outp / f"confirm_{name}", workers, progress)
@@ -587,22 +586,24 @@ def calibrate(sweep_paths: Sequence[str | Path] = SWEEPS, out: str | Path =
         mem = timed(f"defaults_{name}", _run_points, sw, [default_pt], confirm_replications,
                     sw.spec.seed + 2, outp / f"defaults_{name}", workers, progress)
         default[name] = predictions(mem, targets[name])
-        if ot.base is not sw.base:
-            mem = timed(f"other_inputs_{name}", _run_points, ot, [chosen],
+        leak = guest_flights_left_in(sw.base, states)
+        if leak:
+            leaky_overrides[name] = leak
+            mem = timed(f"leaky_inputs_{name}", _run_points, sw, [chosen],
                         confirm_replications, sw.spec.seed + 2,
-                        outp / f"other_inputs_{name}", workers, progress)
-            other[name] = predictions(mem, targets[name])
-    summary = _summary(sweeps, pts, refined, best, chosen, confirm, other, targets, timing,
+                        outp / f"leaky_inputs_{name}", workers, progress,
+                        base=with_overrides(sw.base, leak))
+            leaky[name] = predictions(mem, targets[name])
+    summary = _summary(sweeps, pts, refined, best, chosen, confirm, leaky, targets, timing,
                        (refine_points, refine_replications, confirm_replications))
     summary["defaults"] = {"point": default_pt,
                            "fit": _measures(default, targets)}
     summary["baselines"] = {sw.base.name: attribute_baselines(sw.base, targets[sw.base.name])
                             for sw in sweeps}
-    summary["inputs"] = "clean" if clean_inputs else "shipped"
-    summary["capability_overrides"] = {
-        sw.base.name: guest_flights_removed(sw.base, states) for sw in shipped}
+    summary["capability_overrides"] = cleaning
+    summary["leaky_overrides"] = leaky_overrides
     summary["elapsed_s"] = round(time.perf_counter() - t0, 1)
-    return Calibration(chosen, best, pts, refined, confirm, other, targets, summary, outp)
+    return Calibration(chosen, best, pts, refined, confirm, leaky, targets, summary, outp)
 
 
 def default_point(sw: Sweep) -> dict[str, Any]:
@@ -647,33 +648,50 @@ def _unit(values: Sequence[float]) -> npt.NDArray[np.float64]:
     return (v - v.min()) / span if span > 0 else np.zeros_like(v)
 
 
-def _clean(sw: Sweep, states: pd.DataFrame) -> Sweep:
-    """The sweep on clean inputs: its base without the ISS guest flights in capability."""
-    over = guest_flights_removed(sw.base, states)
-    return replace(sw, base=with_overrides(sw.base, over)) if over else sw
+def _guest_capabilities(states: pd.DataFrame) -> tuple[dict[str, float], dict[str, float]]:
+    """Capability of the states with ISS guest flights, with the flights left in and
+    taken out, as ``data/states_model.csv`` and ``data/states_model_iss1993.csv`` hold it."""
+    def caps(remove: bool) -> dict[str, float]:
+        m = map_states(states, remove_iss_guest_flights=remove).set_index("iso3")["capability"]
+        return {iso: float(f"{m[iso]:.4f}") for iso in ISS_GUEST_FLYERS if iso in m.index}
+    return caps(False), caps(True)
+
+
+def _swap_capability(scn: Scenario, frm: dict[str, float],
+                     to: dict[str, float]) -> dict[str, float]:
+    """Overrides ``states.<ISO3>.capability`` from ``frm``'s value to ``to``'s, for the
+    states of the scenario whose capability is ``frm``'s (others are left alone)."""
+    caps = {s.iso3: s.capability for s in scn.states}
+    return {f"states.{iso}.capability": to[iso] for iso in to
+            if iso in caps and abs(caps[iso] - frm[iso]) < 1e-9 and to[iso] != frm[iso]}
 
 
 def guest_flights_removed(scn: Scenario, states: pd.DataFrame) -> dict[str, float]:
-    """Overrides ``states.<ISO3>.capability`` recomputed without the ISS guest flights,
-    for a scenario whose facts are those flights (iss_1993; else empty).
+    """Overrides that take the ISS guest flights out of capability, for a scenario whose
+    facts are those flights (iss_1993; else empty).
 
     ``people_in_space_2025`` (TASS, April 2025), one of the three indicators
     of capability (docs/data.md), counts the nationals flown to the ISS as
-    guests (:data:`ISS_GUEST_FLYERS`): part of the very outcome ``iss_1993``
-    is scored on.  Subtracting them gives the capability those states would
-    have without their ISS flights (nine states; every other is unchanged).
+    guests (:data:`stationsim.data.ISS_GUEST_FLYERS`): part of the very
+    outcome ``iss_1993`` is scored on.  The shipped scenario loads
+    ``data/states_model_iss1993.csv``, mapped without them, so this is empty
+    for it; a scenario on ``data/states_model.csv`` gets the nine states'
+    capability of the clean file (every other state is unchanged).
     """
     if scn.name != "iss_1993":
         return {}
-    df = states.copy()
-    fly = df["iso3"].map(ISS_GUEST_FLYERS).fillna(0)
-    df["people_in_space_2025"] = (df["people_in_space_2025"] - fly).clip(lower=0)
-    new = capability(df).round(4)
-    old = capability(states).round(4)
-    present = {s.iso3 for s in scn.states}
-    return {f"states.{iso}.capability": float(v)
-            for iso, v, o in zip(df["iso3"], new, old, strict=True)
-            if iso in present and v != o}
+    left_in, taken_out = _guest_capabilities(states)
+    return _swap_capability(scn, left_in, taken_out)
+
+
+def guest_flights_left_in(scn: Scenario, states: pd.DataFrame) -> dict[str, float]:
+    """The reverse of :func:`guest_flights_removed`: overrides that put the ISS guest
+    flights back into capability (the values of ``data/states_model.csv``), to measure
+    the leak (iss_1993; else empty)."""
+    if scn.name != "iss_1993":
+        return {}
+    left_in, taken_out = _guest_capabilities(states)
+    return _swap_capability(scn, taken_out, left_in)
 
 
 def _measures(preds: dict[str, pd.DataFrame], targets: dict[str, Target]) -> dict[str, Any]:
@@ -683,7 +701,7 @@ def _measures(preds: dict[str, pd.DataFrame], targets: dict[str, Target]) -> dic
 
 def _summary(sweeps: Sequence[Sweep], pts: pd.DataFrame, refined: pd.DataFrame, best: int,
              chosen: dict[str, Any], confirm: dict[str, pd.DataFrame],
-             other: dict[str, pd.DataFrame], targets: dict[str, Target],
+             leaky: dict[str, pd.DataFrame], targets: dict[str, Target],
              timing: dict[str, float], sizes: tuple[int, int, int]) -> dict[str, Any]:
     dims = [d.path for d in sweeps[0].dimensions]
     ranked = pts.sort_values(["loss", "point"])
@@ -712,7 +730,7 @@ def _summary(sweeps: Sequence[Sweep], pts: pd.DataFrame, refined: pd.DataFrame, 
         "top_share": 0.05, "top_points": len(top), "top_spread": spread,
         "confirm": {"replications": sizes[2], "seed_offset": 2},
         "confirm_loss": float(np.mean([fit[n]["fit"]["balanced_brier"] for n in fit])),
-        "fit": fit, "other_inputs": _measures(other, targets),
+        "fit": fit, "leaky_inputs": _measures(leaky, targets),
         "excluded": {n: t.excluded for n, t in targets.items()},
         "threshold": THRESHOLD, "timing_s": timing,
     }
@@ -744,7 +762,7 @@ def markdown_table(df: pd.DataFrame, nd: int = 3) -> str:
 
 
 def metrics_table(fit: dict[str, Any]) -> pd.DataFrame:
-    """Measures per scenario and set of facts (``summary["fit"]`` or ``["other_inputs"]``)."""
+    """Measures per scenario and set of facts (``summary["fit"]`` or ``["leaky_inputs"]``)."""
     rows = []
     for name, sets in fit.items():
         for s, m in sets.items():
@@ -814,11 +832,10 @@ def report_text(cal: Calibration, command: str) -> str:
               markdown_table(pd.DataFrame(
                   [{"scenario": n, "facts": st, **v} for n, sets in s["baselines"].items()
                    for st, v in sets.items()])), ""]
-    if s["other_inputs"]:
-        what = ("the shipped scenario (ISS guest flights in capability)"
-                if s["inputs"] == "clean" else "ISS guest flights taken out of capability")
-        lines += [f"## The chosen point on the other inputs: {what}\n",
-                  markdown_table(metrics_table(s["other_inputs"])), ""]
+    if s["leaky_inputs"]:
+        lines += ["## The leak: the chosen point with the ISS guest flights left in "
+                  "capability (data/states_model.csv)\n",
+                  markdown_table(metrics_table(s["leaky_inputs"])), ""]
     for name, pr in cal.confirm_preds.items():
         lines += [f"## {name}: observed positives and the highest-predicted negatives\n",
                   markdown_table(states_table(pr)), ""]
@@ -1008,9 +1025,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     r.add_argument("--refine-points", type=int, default=REFINE_POINTS)
     r.add_argument("--refine-replications", type=int, default=REFINE_REPLICATIONS)
     r.add_argument("--confirm-replications", type=int, default=CONFIRM_REPLICATIONS)
-    r.add_argument("--shipped-inputs", action="store_true",
-                   help="fit iss_1993 as shipped (its capability input counts the ISS guest "
-                        "flights); default: with those flights taken out")
     r.add_argument("--figures", type=Path, default=None,
                    help="folder for calibration_*.png (e.g. docs/figures)")
     r.add_argument("--check-scenarios", type=Path, nargs="*", default=None,
@@ -1028,8 +1042,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         cal = calibrate(args.sweeps, args.out, workers=args.workers, samples=args.samples,
                         replications=args.replications, refine_points=args.refine_points,
                         refine_replications=args.refine_replications,
-                        confirm_replications=args.confirm_replications,
-                        clean_inputs=not args.shipped_inputs, progress=None,
+                        confirm_replications=args.confirm_replications, progress=None,
                         log=lambda m: print(m, file=sys.stderr))
         print(write_outputs(cal, command, args.figures))
         if args.check_scenarios is not None:

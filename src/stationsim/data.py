@@ -5,9 +5,12 @@
 :func:`stationsim.scenario.load_scenario` reads (``states_csv``): iso3, name,
 capability, reciprocity, transparency, military_fusion, alignment, region,
 continent, developing, blocs and ``asset_<name>`` columns.
-``python -m stationsim.data`` writes ``data/states_model.csv``; the output is
-a pure function of the input file and of :class:`Assumptions`, so it is
-reproducible byte for byte (``--check`` verifies the committed file).
+``python -m stationsim.data`` writes ``data/states_model.csv`` and, for the
+ISS-founding world, ``data/states_model_iss1993.csv`` (the same mapping with
+the ISS guest flights taken out of ``people_in_space_2025``, see
+:data:`ISS_GUEST_FLYERS`); each output is a pure function of the input file,
+of :class:`Assumptions` and of that option, so it is reproducible byte for
+byte (``--check`` verifies both committed files).
 
 Every formula, weight and default below is stated with its grounds in
 ``docs/data.md``; the short version:
@@ -37,7 +40,11 @@ Every formula, weight and default below is stated with its grounds in
 Observed outcomes (:data:`OUTCOME_COLUMNS`: ISS IGA party, first ISS guest
 flight, the 2019 CSS selection, the CSS astronaut agreement) are dropped
 before anything is computed: they are the calibration targets, and mapping
-them into an attribute would make the outcomes true by construction.
+them into an attribute would make the outcomes true by construction.  One
+input still contains part of an outcome: ``people_in_space_2025`` counts the
+nationals flown to the ISS as guests, the facts ``iss_1993`` is scored on;
+``map_states(..., remove_iss_guest_flights=True)`` subtracts them before
+computing capability (``data/states_model_iss1993.csv``).
 """
 
 from __future__ import annotations
@@ -60,10 +67,24 @@ DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 STATES_CSV = DATA_DIR / "states.csv"
 #: The mapped states, in the scenario CSV schema (written by :func:`write_states_csv`).
 MODEL_CSV = DATA_DIR / "states_model.csv"
+#: The mapped states of the ISS-founding world (``scenarios/iss_1993.toml``): as
+#: :data:`MODEL_CSV`, with the ISS guest flights taken out of capability.
+ISS1993_CSV = DATA_DIR / "states_model_iss1993.csv"
 
 #: Observed outcomes: calibration targets, never inputs of the mapping.
 OUTCOME_COLUMNS = ("iss_iga_party", "iss_guest_first_year", "css_ao_2019",
                    "css_astronaut_agreement_year")
+#: Nationals of non-partner states flown to the ISS before TASS's count of April 2025
+#: (so included in ``people_in_space_2025``): Shuttleworth (ZAF 2002), Pontes (BRA
+#: 2006), Muszaphar (MYS 2007), Yi (KOR 2008), Aimbetov (KAZ 2015), Al Mansouri
+#: (ARE 2019) and Al Neyadi (ARE 2023), Stibbe (ISR 2022), Barnawi and AlQarni (SAU
+#: 2023), Gezeravci (TUR 2024).  Public mission records.  The 2025 flights of IND,
+#: POL and HUN (Ax-4, June 2025) came after the count.  These flights are part of
+#: the outcome iss_1993 is scored on (``iss_guest_first_year``), so its world
+#: (:data:`ISS1993_CSV`) takes them out of capability
+#: (``map_states(..., remove_iss_guest_flights=True)``).
+ISS_GUEST_FLYERS: Mapping[str, int] = MappingProxyType({
+    "ZAF": 1, "BRA": 1, "MYS": 1, "KOR": 1, "KAZ": 1, "ARE": 2, "ISR": 1, "SAU": 2, "TUR": 1})
 #: Columns of states.csv the mapping does not use (see docs/data.md for why).
 UNUSED_COLUMNS = ("copuos_member", "copuos_join_year", "has_space_agency",
                   "gov_space_budget_year")
@@ -320,7 +341,32 @@ def _check_places(df: pd.DataFrame) -> tuple[list[str], list[str]]:
 # ----------------------------------------------------------------------------- mapping
 
 
-def map_states(df: pd.DataFrame, assumptions: Assumptions = DEFAULT_ASSUMPTIONS) -> pd.DataFrame:
+def without_iss_guest_flights(df: pd.DataFrame,
+                              flyers: Mapping[str, int] = ISS_GUEST_FLYERS) -> pd.DataFrame:
+    """``states.csv`` rows with the ISS guest flyers subtracted from ``people_in_space_2025``.
+
+    Raises
+    ------
+    ValueError
+        If a state of ``flyers`` is missing, its count is unknown, or it has
+        fewer people flown than guest flyers (the data would contradict the
+        mission records).
+    """
+    iso = df["iso3"].astype(str)
+    people = pd.to_numeric(df["people_in_space_2025"], errors="raise").astype(float)
+    known = dict(zip(iso, people, strict=True))
+    bad = [f"{i} ({known.get(i, 'missing')} people flown, {n} ISS guest flyers)"
+           for i, n in flyers.items() if not known.get(i, -1.0) >= n]
+    if bad:
+        raise ValueError("people_in_space_2025 cannot hold the ISS guest flights of: "
+                         + ", ".join(bad))
+    out = df.copy()
+    out["people_in_space_2025"] = people - iso.map(dict(flyers)).fillna(0).to_numpy()
+    return out
+
+
+def map_states(df: pd.DataFrame, assumptions: Assumptions = DEFAULT_ASSUMPTIONS, *,
+               remove_iss_guest_flights: bool = False) -> pd.DataFrame:
     """Map ``states.csv`` rows to agent attributes in the scenario CSV schema.
 
     Parameters
@@ -331,6 +377,12 @@ def map_states(df: pd.DataFrame, assumptions: Assumptions = DEFAULT_ASSUMPTIONS)
         influence the result.
     assumptions : Assumptions
         Weights and defaults (docs/data.md).
+    remove_iss_guest_flights : bool
+        Take the ISS guest flights (:data:`ISS_GUEST_FLYERS`) out of
+        ``people_in_space_2025`` before anything is computed: the inputs of
+        the ISS-founding world (:data:`ISS1993_CSV`), which must not contain
+        the outcome it is scored on.  Only the capability of those states
+        changes (the largest count, the United States', is not one of them).
 
     Returns
     -------
@@ -349,6 +401,8 @@ def map_states(df: pd.DataFrame, assumptions: Assumptions = DEFAULT_ASSUMPTIONS)
     missing = [c for c in REQUIRED_COLUMNS if c not in data.columns]
     if missing:
         raise ValueError(f"states data lacks columns: {', '.join(missing)}")
+    if remove_iss_guest_flights:
+        data = without_iss_guest_flights(data)
     data = data.sort_values("iso3", kind="stable").reset_index(drop=True)
     if data["iso3"].duplicated().any():
         dups = sorted(set(data.loc[data["iso3"].duplicated(), "iso3"]))
@@ -405,11 +459,13 @@ def to_csv_text(mapped: pd.DataFrame) -> str:
 
 
 def write_states_csv(path: str | Path = MODEL_CSV, source: str | Path = STATES_CSV,
-                     assumptions: Assumptions = DEFAULT_ASSUMPTIONS) -> pd.DataFrame:
+                     assumptions: Assumptions = DEFAULT_ASSUMPTIONS, *,
+                     remove_iss_guest_flights: bool = False) -> pd.DataFrame:
     """Map ``source`` and write it to ``path`` atomically; return the mapped table."""
     from stationsim.results import atomic_write
 
-    mapped = map_states(read_states(source), assumptions)
+    mapped = map_states(read_states(source), assumptions,
+                        remove_iss_guest_flights=remove_iss_guest_flights)
     text = to_csv_text(mapped)
 
     def _write(tmp: Path) -> None:
@@ -420,30 +476,41 @@ def write_states_csv(path: str | Path = MODEL_CSV, source: str | Path = STATES_C
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m stationsim.data [--input F] [--output F] [--check]``."""
+    """``python -m stationsim.data [--input F] [--output F] [--output-iss1993 F] [--check]``."""
     ap = argparse.ArgumentParser(prog="python -m stationsim.data",
                                  description="Map data/states.csv to agent attributes "
-                                             "(data/states_model.csv); see docs/data.md.")
+                                             "(data/states_model.csv, and "
+                                             "data/states_model_iss1993.csv without the ISS "
+                                             "guest flights); see docs/data.md.")
     ap.add_argument("--input", type=Path, default=STATES_CSV, help="states.csv to map")
     ap.add_argument("--output", type=Path, default=MODEL_CSV, help="file to write")
+    ap.add_argument("--output-iss1993", type=Path, default=ISS1993_CSV,
+                    help="file to write for the ISS-founding world (ISS guest flights "
+                         "taken out of people_in_space_2025)")
     ap.add_argument("--check", action="store_true",
-                    help="write nothing; exit 1 if --output differs from a fresh mapping")
+                    help="write nothing; exit 1 if an output differs from a fresh mapping")
     args = ap.parse_args(argv)
+    outputs = ((args.output, False), (args.output_iss1993, True))
     try:
         if args.check:
-            fresh = to_csv_text(map_states(read_states(args.input)))
-            current = args.output.read_text(encoding="utf-8") if args.output.is_file() else ""
-            if fresh != current:
-                print(f"{args.output}: out of date; run python -m stationsim.data",
-                      file=sys.stderr)
-                return 1
-            print(f"{args.output}: up to date")
-            return 0
-        mapped = write_states_csv(args.output, args.input)
+            raw = read_states(args.input)
+            stale = []
+            for path, remove in outputs:
+                fresh = to_csv_text(map_states(raw, remove_iss_guest_flights=remove))
+                current = path.read_text(encoding="utf-8") if path.is_file() else ""
+                if fresh != current:
+                    stale.append(path)
+                    print(f"{path}: out of date; run python -m stationsim.data",
+                          file=sys.stderr)
+                else:
+                    print(f"{path}: up to date")
+            return 1 if stale else 0
+        for path, remove in outputs:
+            mapped = write_states_csv(path, args.input, remove_iss_guest_flights=remove)
+            print(f"{path}: {len(mapped)} states")
     except (OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(f"{args.output}: {len(mapped)} states")
     return 0
 
 
