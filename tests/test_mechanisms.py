@@ -197,6 +197,25 @@ def test_reopened_station_empties_again_when_it_closes_again() -> None:
     assert s.exit_reason[g] == "closed" and s.exit_step[g] == 8
 
 
+def test_capacity_cut_below_members_sheds_latest_non_founders() -> None:
+    states = [state("HUB", capability=0.9)] + [state(f"G{k}", developing=True) for k in range(4)]
+    events = [{"year": 2001, "type": "join", "station": "S", "state": "G3"},
+              {"year": 2003, "type": "set_station", "station": "S", "attribute": "capacity",
+               "value": 2}]
+    model = make_model(states=states, stations=[station(
+        capacity=4, founding_members=["G0", "G1"])], events=events,
+        parameters={"hub_trust_threshold": 1.0, "reapply_cooldown": 5}, log_events=True)
+    s = model.stations[0]
+    for _ in range(3):
+        model.step()
+    assert {model.states.iso3[i] for i in s.members} >= {"G0", "G1", "G3"}
+    model.step()  # 2003: capacity 4 -> 2
+    assert s.members.size <= s.capacity == 2
+    assert {model.states.iso3[i] for i in s.members} == {"G0", "G1"}  # founders stay
+    assert s.exit_reason[model.index["G3"]] == "capacity"
+    assert ("S", "G3", "exit", "capacity") in model.last_log
+
+
 def test_station_opened_joined_and_closed_in_one_year_ends_empty() -> None:
     """Regression (found by hypothesis): open, join and close events in the same year."""
     events = [{"year": 2000, "type": "open", "station": "S"},

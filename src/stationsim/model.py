@@ -488,6 +488,8 @@ class StationModel(mesa.Model):  # type: ignore[misc]
                 s.set_rule(str(ev.value))
             else:
                 setattr(s, str(ev.attribute), ev.value)
+            if ev.attribute == "capacity":
+                self._shed_excess(s)
         elif ev.type == "leave" and s is not None:
             s.remove(np.array([i]), self.t, "event", int(self.p["reapply_cooldown"]))
             self._log(s, np.array([i]), "exit", "event")
@@ -495,6 +497,20 @@ class StationModel(mesa.Model):  # type: ignore[misc]
             self._force_join(s, np.array([i], dtype=np.int64))
         elif ev.type == "set_parameter":
             self.p[str(ev.attribute)] = ev.value
+
+    def _shed_excess(self, s: Station) -> None:
+        """After capacity is cut below the members, the latest joiners leave (reason ``capacity``).
+
+        Non-founders go before founders; among equals, the most recent joiner first.
+        """
+        excess = int(s.member.sum()) - s.capacity
+        if excess <= 0:
+            return
+        m = s.members
+        order = np.lexsort((-s.join_step[m], s.founder[m]))  # non-founders, latest first
+        leavers = np.sort(m[order[:excess]])
+        self._log(s, leavers, "exit", "capacity")
+        s.remove(leavers, self.t, "capacity", int(self.p["reapply_cooldown"]))
 
     def _force_join(self, s: Station, idx: IntArray) -> None:
         """Admit ``idx`` outside negotiation (founders, ``join`` events), within capacity.
