@@ -93,11 +93,13 @@ def worlds(draw: st.DrawFn) -> tuple[Scenario, int]:
             events.append({"year": draw(st.integers(year, last)), "type": "lift_ban",
                            "state": b, "target": a})
     for _ in range(draw(st.integers(0, 3))):  # timeline events on stations
-        kind = draw(st.sampled_from(["close", "open", "join", "leave"]))
+        kind = draw(st.sampled_from(["close", "open", "join", "leave", "set_station"]))
         ev = {"year": draw(st.integers(START, last)), "type": kind,
               "station": draw(st.sampled_from([s["name"] for s in stations]))}
         if kind in ("join", "leave"):
             ev["state"] = draw(st.sampled_from(isos))
+        if kind == "set_station":  # a capacity cut (or rise) mid-run
+            ev.update(attribute="capacity", value=draw(st.integers(0, 4)))
         events.append(ev)
     trust = [{"source": a, "target": b, "value": draw(unit)}
              for a, b in draw(st.lists(st.tuples(st.sampled_from(isos),
