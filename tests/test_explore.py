@@ -29,11 +29,11 @@ from stationsim.model import StationModel
 from stationsim.rules import RULES
 from stationsim.rules.base import REFUSAL_REASONS
 from stationsim.scenario import ScenarioError, load_scenario, with_overrides
+from stationsim.stations import EXIT_REASONS
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
 CSS_VS_ISS = SCENARIOS / "css_vs_iss.toml"
-EXIT_REASONS = ("closed", "ban", "expelled", "contract_end", "utility", "event")
 
 
 @pytest.fixture(scope="module")

@@ -113,12 +113,13 @@ def run(scenario: Scenario, seed: int | None = None, replications: int | None = 
     reps = scenario.replications if replications is None else int(replications)
     if reps < 1:
         raise ValueError("replications must be at least 1")
-    parts = [run_one(scenario, run_seed(master, i), i, steps, master) for i in range(reps)]
+    seeds = [run_seed(master, i) for i in range(reps)]
+    parts = [run_one(scenario, s, i, steps, master) for i, s in enumerate(seeds)]
     return Results(
         runs=pd.concat([p.runs for p in parts], ignore_index=True),
         steps=pd.concat([p.steps for p in parts], ignore_index=True),
         membership=pd.concat([p.membership for p in parts], ignore_index=True),
         meta={"master_seed": master, "replications": reps,
-              "run_seeds": [run_seed(master, i) for i in range(reps)],
+              "run_seeds": seeds,
               "steps": steps if steps is not None else scenario.steps},
     )

@@ -132,7 +132,7 @@ from stationsim.results import (
 from stationsim.scenario import (
     Scenario,
     ScenarioError,
-    load_scenario,
+    load_base,
     parse_toml,
     read_file_text,
     validation_message,
@@ -269,15 +269,9 @@ def experiment_from_text(text: str, source: str = "<string>", base_dir: Path | N
         spec = ExperimentSpec.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError(validation_message(source, exc, "experiment")) from None
-    if base is not None:
-        base_path = Path(base)
-    else:
-        base_path = Path(spec.base)
-        if not base_path.is_absolute() and base_dir is not None:
-            base_path = base_dir / base_path
-    if not base_path.is_file():
-        raise ScenarioError(f"{source}: base: scenario file not found: {base_path}")
-    scn = load_scenario(base_path)
+    # --base given on the command line is relative to the working folder
+    scn = load_base(base, None, source) if base is not None else load_base(spec.base, base_dir,
+                                                                             source)
     if overrides:
         scn = with_overrides(scn, dict(overrides))
     arms = _arm_scenarios(spec, scn, source)

@@ -100,6 +100,7 @@ EXPLANATIONS: dict[tuple[str, str], str] = {
     ("exit", "contract_end"): "its contract ended and was not renewed",
     ("exit", "utility"): "its utility stayed below exit_threshold for patience years",
     ("exit", "event"): "a leave event of the timeline",
+    ("exit", "capacity"): "a capacity cut left no slot for it (latest non-founders leave first)",
 }
 #: Columns of :func:`reasons_table`.
 REASON_COLUMNS = ("year", "station", "iso3", "state", "action", "reason", "why", "terms")

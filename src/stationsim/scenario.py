@@ -253,6 +253,19 @@ def parse_toml(text: str, source: str, needs: str) -> dict[str, Any]:
         raise ScenarioError(f"{source}: not valid TOML: {exc}") from None
 
 
+def load_base(base: str | Path, base_dir: Path | None, source: str) -> Scenario:
+    """Load the scenario a sweep or experiment file names as ``base``.
+
+    A relative ``base`` resolves against ``base_dir`` (the naming file's folder).
+    """
+    path = Path(base)
+    if not path.is_absolute() and base_dir is not None:
+        path = base_dir / path
+    if not path.is_file():
+        raise ScenarioError(f"{source}: base: scenario file not found: {path}")
+    return load_scenario(path)
+
+
 def _pydantic_message(source: str, err: ValidationError) -> str:
     lines = []
     for e in err.errors():

@@ -17,6 +17,9 @@ from stationsim.rules import Rule, get_rule
 from stationsim.rules.base import NEVER, Terms
 from stationsim.scenario import StationSpec
 
+#: Reasons a member leaves a station (``Station.exit_reason``, the step log).
+EXIT_REASONS = ("closed", "ban", "expelled", "contract_end", "utility", "event", "capacity")
+
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]

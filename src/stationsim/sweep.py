@@ -72,7 +72,7 @@ from stationsim.scenario import (
     Scenario,
     ScenarioError,
     _list_index,
-    load_scenario,
+    load_base,
     parse_toml,
     read_file_text,
     validation_message,
@@ -233,12 +233,7 @@ def sweep_from_text(text: str, source: str = "<string>", base_dir: Path | None =
     except ValidationError as exc:
         raise ScenarioError(validation_message(source, exc, "sweep")) from None
     _check_sampler_fields(spec, source)
-    base_path = Path(spec.base)
-    if not base_path.is_absolute() and base_dir is not None:
-        base_path = base_dir / base_path
-    if not base_path.is_file():
-        raise ScenarioError(f"{source}: base: scenario file not found: {base_path}")
-    base = load_scenario(base_path)
+    base = load_base(spec.base, base_dir, source)
     data_raw = base.raw()
     dims = tuple(make_dimension(v, i, data_raw, source) for i, v in enumerate(spec.vary))
     seen: dict[str, int] = {}
