@@ -38,7 +38,7 @@ import mesa
 import numpy as np
 
 import stationsim
-from stationsim.model import StationModel
+from stationsim.model.core import StationModel
 
 ROOT = Path(__file__).resolve().parents[1]
 STEPS = 20

@@ -29,7 +29,7 @@ import json, statistics, sys, time
 sys.path.insert(1, {bench!r})
 from bench_core import STEPS, world
 import stationsim
-from stationsim.model import StationModel
+from stationsim.model.core import StationModel
 out = {{}}
 for n, runs in ((100, 20), (1000, 10), (10000, 3)):
     ts = []

@@ -29,7 +29,7 @@ from pathlib import Path
 import pandas as pd
 
 import stationsim
-from stationsim.executor import _init_worker, _ready, default_workers, run_job
+from stationsim.running.executor import _init_worker, _ready, default_workers, run_job
 
 ROOT = Path(__file__).resolve().parents[1]
 

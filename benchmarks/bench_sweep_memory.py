@@ -64,7 +64,7 @@ def main() -> None:
     args.sweep = args.sweep.resolve()
     tmp = Path(tempfile.mkdtemp(prefix="bench_sweep_memory_"))
     out = tmp / "out"
-    cmd = [sys.executable, "-m", "stationsim.cli", "sweep", str(args.sweep), "--out", str(out),
+    cmd = [sys.executable, "-m", "stationsim", "sweep", str(args.sweep), "--out", str(out),
            "--workers", str(args.workers), "--quiet"]
     print(" ".join(cmd))
     load = os.getloadavg()[0]

@@ -20,8 +20,8 @@ import pyinstrument
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_core import STEPS, world
 
-from stationsim.model import StationModel
-from stationsim.stations import StepCounts
+from stationsim.model.core import StationModel
+from stationsim.model.stations import StepCounts
 
 PHASES = ("_events", "_evaluate", "_negotiate", "_deliver_and_learn", "_exit", "_collect")
 

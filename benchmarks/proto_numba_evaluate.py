@@ -23,8 +23,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_core import world
 
-from stationsim.model import StationModel
-from stationsim.stations import Station
+from stationsim.model.core import StationModel
+from stationsim.model.stations import Station
 
 
 @numba.njit(cache=False)
@@ -48,7 +48,7 @@ def numpy_path(m: StationModel, s: Station, cand: np.ndarray) -> np.ndarray:
     """The model's own computation of the same row."""
     m.trust.version += 1  # a new step: the dense trust reads are redone
     every = m.everyone
-    u = m.guest_utility(s, every, s.rule.quote(m, s, every), entrant=True)
+    u = m.guest_utility(s, every, s.rule.quote(m.view(s), every), entrant=True)
     return np.where(cand, u, -np.inf)
 
 

@@ -15,8 +15,8 @@ from typing import Any
 import pandas as pd
 
 import stationsim
-from stationsim.batch import Results
-from stationsim.results import write_json, write_table
+from stationsim.running.batch import Results
+from stationsim.running.results import write_json, write_table
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "css_vs_iss.toml"

@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from stationsim.model import StationModel
-from stationsim.scenario import Scenario, scenario_from_dict
+from stationsim.model.core import StationModel
+from stationsim.model.scenario import Scenario, scenario_from_dict
 
 START = 2000
 
@@ -127,6 +127,6 @@ def strictly_decreasing(xs: list[float]) -> bool:
 
 def run_cli(*args: str, cwd: str | None = None,
             timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m stationsim.cli ARGS`` in a fresh process; capture its text output."""
-    return subprocess.run([sys.executable, "-m", "stationsim.cli", *args], cwd=cwd,
+    """Run ``python -m stationsim.app.cli ARGS`` in a fresh process; capture its text output."""
+    return subprocess.run([sys.executable, "-m", "stationsim", *args], cwd=cwd,
                           capture_output=True, text=True, timeout=timeout, check=False)

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 from scipy.stats import mannwhitneyu
 
-from stationsim import calibration as C
-from stationsim.data import ISS_GUEST_FLYERS, MODEL_CSV, STATES_CSV, read_states
-from stationsim.scenario import load_scenario, with_overrides
+from stationsim.analysis import calibration as C
+from stationsim.inputs.mapping import ISS_GUEST_FLYERS, MODEL_CSV, STATES_CSV, read_states
+from stationsim.model.scenario import load_scenario, with_overrides
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -185,7 +185,7 @@ def test_command_bad_sweep_exits_2(tmp_path: Path) -> None:
 def test_calibration_reproduces_its_reported_fit_at_small_size(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Regression pin: the numbers below are what this exact command printed
-    (``python -m stationsim.calibration run --out DIR --workers 1 --samples 4
+    (``python -m stationsim.analysis.calibration run --out DIR --workers 1 --samples 4
     --replications 2 --refine-points 2 --refine-replications 3
     --confirm-replications 4``) when the test was written.  A change means the
     model, the seeds, the sweep files or the loss changed: rerun the command,

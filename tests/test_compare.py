@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from analysis_data import RULE_COL, sweep_tables, write_folder, write_run_folder
 
-from stationsim import compare as C
-from stationsim.groups import GroupingError
+from stationsim.analysis import compare as C
+from stationsim.analysis.groups import GroupingError
 
 
 def two_groups(diff: float, n: int = 400, seed: int = 7) -> pd.DataFrame:
@@ -126,7 +126,7 @@ def test_compare_by_rule_alias_on_real_sweep_tables() -> None:
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "stationsim.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "stationsim", *args], capture_output=True,
                           text=True, timeout=300)
 
 

@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 from helpers import ids, make_model, set_trust, state, station
 
-from stationsim.model import StationModel
-from stationsim.trust import SparseMap, Trust
+from stationsim.model.core import StationModel
+from stationsim.model.trust import SparseMap, Trust
 
 
 def _world(**kw: Any) -> StationModel:
@@ -112,7 +112,7 @@ def test_cached_host_trust_follows_every_change_of_trust() -> None:
 def _utility(model: StationModel) -> np.ndarray:
     s = model.stations[0]
     every = model.everyone
-    return model.guest_utility(s, every, s.rule.quote(model, s, every), entrant=True).copy()
+    return model.guest_utility(s, every, s.rule.quote(model.view(s), every), entrant=True).copy()
 
 
 def _fresh_columns(model: StationModel) -> dict[str, np.ndarray]:
@@ -121,7 +121,7 @@ def _fresh_columns(model: StationModel) -> dict[str, np.ndarray]:
     p, cap, every = model.p, model.capability, model.everyone
     h = s.host
     return {
-        "ability": s.rule.ability(model, s, every),
+        "ability": s.rule.ability(model.view(s), every),
         "soft_strategic": (p["w_soft_power"] * model.developing
                            + p["w_regional"] * model.regional(every, h)
                            + p["w_strategic"] * cap),

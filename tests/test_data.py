@@ -1,4 +1,4 @@
-"""The data mapping (stationsim.data) and the real-world scenarios built on it."""
+"""The data mapping (stationsim.inputs.mapping) and the real-world scenarios built on it."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 import stationsim
-from stationsim import data as sd
-from stationsim.params import PARAMETERS
-from stationsim.scenario import load_scenario, with_overrides
+from stationsim.inputs import mapping as sd
+from stationsim.model.params import PARAMETERS
+from stationsim.model.scenario import load_scenario, with_overrides
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL_WORLD = ("iss_1993", "css_2021", "two_blocs_2020s")

@@ -8,8 +8,8 @@ from helpers import build, state, station
 from pandas.testing import assert_frame_equal
 
 import stationsim
-from stationsim.batch import run_seed
-from stationsim.scenario import Scenario
+from stationsim.model.scenario import Scenario
+from stationsim.running.batch import run_seed
 
 TABLES = ("runs", "steps", "membership")
 

@@ -16,7 +16,8 @@ import pandas as pd
 import pytest
 from helpers import run_cli
 
-from stationsim import discovery, report
+from stationsim.analysis import discovery
+from stationsim.present import report
 
 A, B, C, RULE = ("parameters.learn_rate", "parameters.w_access", "parameters.contract_steps",
                  "stations.CSS.rule")

@@ -41,7 +41,7 @@ from pandas.testing import assert_frame_equal
 from scipy import stats
 
 import stationsim
-from stationsim.scenario import Scenario
+from stationsim.model.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

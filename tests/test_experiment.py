@@ -12,8 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from stationsim import experiment as E
-from stationsim.scenario import ScenarioError
+from stationsim.analysis import experiment as E
+from stationsim.model.scenario import ScenarioError
+from stationsim.present.report import write_report
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPERIMENTS = sorted((ROOT / "scenarios" / "experiments").glob("h*.toml"))
@@ -230,7 +231,7 @@ def test_one_file_per_claim() -> None:
 def test_every_experiment_runs_small(path: Path, tmp_path: Path) -> None:
     exp = E.load_experiment(path)
     res = E.run_experiment(exp, tmp_path / "out", replications=4, steps=3, workers=1,
-                           robustness=False, report=False)
+                           robustness=False)
     assert res.verdict in E.VERDICTS
     assert [t.name for t in res.tests] == [t.name for t in exp.spec.tests]
     for t in res.tests:
@@ -248,6 +249,7 @@ def test_robustness_grid_and_report(tmp_path: Path) -> None:
     path.write_text(_SMALL.format(base=(ROOT / "scenarios" / "css_vs_iss.toml").as_posix()),
                     encoding="utf-8")
     res = E.run_experiment(path, tmp_path / "out", steps=2, workers=1)
+    write_report(tmp_path / "out", by="arm")
     rob = res.robustness
     assert rob is not None and len(rob) == 2
     assert set(rob["verdict"]) <= set(E.VERDICTS)

@@ -22,14 +22,15 @@ from helpers import run_cli
 from matplotlib.collections import LineCollection, PathCollection
 from mesa.visualization.solara_viz import _build_model_init_kwargs, _check_model_params
 
-from stationsim import explore, plots
-from stationsim.batch import run_seed
-from stationsim.explore import ExplorerModel
-from stationsim.model import StationModel
+from stationsim.app import explore
+from stationsim.app.explore import ExplorerModel
+from stationsim.model.core import StationModel
+from stationsim.model.scenario import ScenarioError, load_scenario, with_overrides
+from stationsim.model.stations import EXIT_REASONS
+from stationsim.present import plots
 from stationsim.rules import RULES
 from stationsim.rules.base import REFUSAL_REASONS
-from stationsim.scenario import ScenarioError, load_scenario, with_overrides
-from stationsim.stations import EXIT_REASONS
+from stationsim.running.batch import run_seed
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
@@ -389,7 +390,7 @@ def test_the_server_answers_on_loopback_and_stops_with_the_command(tmp_path: Pat
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "stationsim.cli", "explore", str(CSS_VS_ISS),
+    proc = subprocess.Popen([sys.executable, "-m", "stationsim", "explore", str(CSS_VS_ISS),
                              "--port", str(port)], cwd=tmp_path, start_new_session=True,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
@@ -421,7 +422,7 @@ def test_the_server_answers_on_loopback_and_stops_with_the_command(tmp_path: Pat
 
 def test_server_command_is_solara_in_production_bound_to_the_host() -> None:
     cmd = explore.server_command("127.0.0.1", 8765)
-    assert cmd[1:5] == ["-m", "solara", "run", "stationsim.explore"]
+    assert cmd[1:5] == ["-m", "solara", "run", "stationsim.app.explore"]
     assert cmd[cmd.index("--host") + 1] == "127.0.0.1"
     assert cmd[cmd.index("--port") + 1] == "8765"
     assert {"--production", "--no-open", "--no-check-version"} <= set(cmd)

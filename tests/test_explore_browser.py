@@ -30,7 +30,7 @@ from typing import Any
 
 import pytest
 
-from stationsim.scenario import load_scenario
+from stationsim.model.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 CSS_VS_ISS = ROOT / "scenarios" / "css_vs_iss.toml"
@@ -64,7 +64,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     port = _free_port()
     log = (folder / "server.log").open("w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "stationsim.cli", "explore", str(CSS_VS_ISS), "--port", str(port),
+        [sys.executable, "-m", "stationsim", "explore", str(CSS_VS_ISS), "--port", str(port),
          "--export-dir", str(folder / "exports")],
         stdout=log, stderr=subprocess.STDOUT, cwd=folder, start_new_session=True)
     url = f"http://127.0.0.1:{port}/"

@@ -16,7 +16,7 @@ from helpers import (
     strictly_decreasing,
 )
 
-from stationsim.model import StationModel
+from stationsim.model.core import StationModel
 
 # ----------------------------------------------------------------------------- transparency
 
@@ -265,7 +265,7 @@ def test_entrant_utility_lower_with_shorter_remaining_life() -> None:
     model = StationModel(scn, rng=0)
     s = model.stations[0]
     g = ids(model, "GST")
-    terms = s.rule.quote(model, s, g)
+    terms = s.rule.quote(model.view(s), g)
     utility = []
     for remaining in (20, 6, 3, 1):
         s.close_at = model.year + remaining

@@ -14,8 +14,8 @@ import pytest
 from analysis_data import RULE_COL, RULES, sweep_tables, write_folder
 from matplotlib.figure import Figure
 
-from stationsim import groups as G
-from stationsim import plots as P
+from stationsim.analysis import groups as G
+from stationsim.present import plots as P
 
 
 @pytest.fixture(scope="module")
@@ -235,7 +235,7 @@ def test_save_writes_png_and_svg(tmp_path: Path, sweep: Any) -> None:
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "stationsim.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "stationsim", *args], capture_output=True,
                           text=True, timeout=300)
 
 

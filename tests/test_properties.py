@@ -17,10 +17,10 @@ from helpers import START, banned_pairs, participants
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from stationsim.batch import run_one
-from stationsim.model import StationModel
+from stationsim.model.core import StationModel
+from stationsim.model.scenario import Scenario, scenario_from_dict
 from stationsim.rules import RULES
-from stationsim.scenario import Scenario, scenario_from_dict
+from stationsim.running.batch import run_one
 
 PROPERTY = settings(max_examples=40, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import stationsim
-from stationsim.scenario import scenario_from_text
+from stationsim.model.scenario import scenario_from_text
 
 ROOT = Path(__file__).resolve().parents[1]
 

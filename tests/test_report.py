@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from analysis_data import RULE_COL, sweep_tables, write_folder, write_run_folder
 
-from stationsim import report as R
+from stationsim.present import report as R
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +90,7 @@ def test_render_escapes_and_links_only_within_the_page() -> None:
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "stationsim.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "stationsim", *args], capture_output=True,
                           text=True, timeout=300)
 
 

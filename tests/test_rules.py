@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from helpers import ids, make_model, set_trust, state, station, strictly_decreasing, trust_of
 
-from stationsim.params import PARAMETERS
+from stationsim.model.params import PARAMETERS
 
 HUB_TRUST = float(PARAMETERS["hub_trust_threshold"].default)
 UN_RELIEF = float(PARAMETERS["un_trust_relief"].default)
@@ -19,7 +19,7 @@ UN_RELIEF = float(PARAMETERS["un_trust_relief"].default)
 def decide(model, who: str):
     """The station's decision on the single applicant ``who``."""
     s = model.stations[0]
-    return s.rule.negotiate(model, s, ids(model, who))
+    return s.rule.negotiate(model.view(s), ids(model, who))
 
 
 # ----------------------------------------------------------------------------- hub_and_spoke
@@ -131,7 +131,7 @@ def test_qpq_low_capability_state_pays_with_assets() -> None:
     dec = decide(model, "POOR")
     assert dec.admitted.idx.tolist() == ids(model, "POOR").tolist()
     # a contract: a price at least the host's reservation, for contract_steps
-    r = s.rule.reservation(model, s, ids(model, "POOR"))
+    r = s.rule.reservation(model.view(s), ids(model, "POOR"))
     assert dec.admitted.due[0] >= r[0] > 0
     assert dec.admitted.contract_end[0] == model.t + int(model.p["contract_steps"])
 
@@ -168,11 +168,11 @@ def test_qpq_price_above_value_gets_no_contract() -> None:
     model = _qpq_model({"resource_rights": 3.0}, RIGHTS_VALUED)
     s = model.stations[0]
     poor = ids(model, "POOR")
-    w = float(s.rule.willingness(model, s, poor, entrant=True)[0])
+    w = float(s.rule.willingness(model.view(s), poor, entrant=True)[0])
     # slot cost so high that the reservation price exceeds the guest's willingness
     model.p["slot_cost_share"] = 0.3
     s.operating_cost = 10.0 + (w + 1.0) / 0.3
-    assert float(s.rule.reservation(model, s, poor)[0]) > w
+    assert float(s.rule.reservation(model.view(s), poor)[0]) > w
     dec = decide(model, "POOR")
     assert dec.admitted.idx.size == 0
     assert dec.reasons == ["price"]

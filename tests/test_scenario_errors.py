@@ -2,7 +2,7 @@
 
 Every case starts from a valid scenario (:data:`BASE`, checked below) and
 breaks one thing.  Every case is checked in process (a ScenarioError naming
-the field); most also run as real ``python -m stationsim.cli run`` processes,
+the field); most also run as real ``python -m stationsim.app.cli run`` processes,
 two at a time, once per module.
 """
 
@@ -19,7 +19,7 @@ import pytest
 import tomli_w
 from helpers import run_cli
 
-from stationsim.scenario import ScenarioError, load_scenario, scenario_from_text
+from stationsim.model.scenario import ScenarioError, load_scenario, scenario_from_text
 
 CSV_HEAD = "iso3,capability,reciprocity,transparency,military_fusion,alignment,developing"
 CSV_GOOD = "AAA,0.3,0.9,0.5,0.1,0.2,1"

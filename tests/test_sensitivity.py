@@ -1,7 +1,7 @@
 """Sensitivity analysis (issue 7): the whole pipeline on a model with known indices.
 
 The Ishigami function (a = 7, b = 0.1) stands in for the simulation: a test
-double replaces :func:`stationsim.batch.run_one` inside the executor and maps
+double replaces :func:`stationsim.running.batch.run_one` inside the executor and maps
 each point's scenario parameters to the function's value, so the sweep file,
 the SALib design, the executor (chunks, Parquet parts, consolidation), the
 results folder, the per-point averaging, the analysis and the written files
@@ -25,11 +25,12 @@ import pytest
 from helpers import run_cli
 from numpy.testing import assert_allclose
 
-import stationsim.executor as executor
-from stationsim import report, sensitivity
-from stationsim.batch import RunTables
-from stationsim.scenario import Scenario, ScenarioError
-from stationsim.sweep import sweep_from_text
+import stationsim.running.executor as executor
+from stationsim.analysis import sensitivity
+from stationsim.model.scenario import Scenario, ScenarioError
+from stationsim.present import report
+from stationsim.running.batch import RunTables
+from stationsim.running.sweep import sweep_from_text
 
 ROOT = Path(__file__).resolve().parents[1]
 SWEEPS = ROOT / "scenarios" / "sweeps"

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from stationsim.cli import app
-from stationsim.params import PARAMETERS
-from stationsim.results import load_results
-from stationsim.scenario import ScenarioError
-from stationsim.sweep import load_sweep, run_sweep, sweep_from_text
+from stationsim.app.cli import app
+from stationsim.model.params import PARAMETERS
+from stationsim.model.scenario import ScenarioError
+from stationsim.running.results import load_results
+from stationsim.running.sweep import load_sweep, run_sweep, sweep_from_text
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = ROOT / "scenarios" / "css_vs_iss.toml"

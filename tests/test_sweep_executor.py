@@ -14,10 +14,10 @@ import pytest
 from typer.testing import CliRunner
 
 import stationsim
-from stationsim.cli import app
-from stationsim.executor import check_part, part_path, run_chunk, write_part
-from stationsim.results import load_results
-from stationsim.sweep import load_sweep, run_sweep, sweep_job
+from stationsim.app.cli import app
+from stationsim.running.executor import check_part, part_path, run_chunk, write_part
+from stationsim.running.results import load_results
+from stationsim.running.sweep import load_sweep, run_sweep, sweep_job
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = ROOT / "scenarios" / "css_vs_iss.toml"
@@ -159,7 +159,7 @@ def _alive(pid: int) -> bool:
 
 def _start_and_stop(sweep_file: Path, out: Path, sig: int) -> subprocess.Popen[str]:
     """Start ``stationsim sweep`` on 2 workers; send ``sig`` once a few chunks are written."""
-    cmd = [sys.executable, "-m", "stationsim.cli", "sweep", str(sweep_file), "--out", str(out),
+    cmd = [sys.executable, "-m", "stationsim", "sweep", str(sweep_file), "--out", str(out),
            "--workers", "2", "--chunk-runs", str(CHUNK)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     parts = out / "parts" / "membership"
@@ -182,7 +182,7 @@ def _start_and_stop(sweep_file: Path, out: Path, sig: int) -> subprocess.Popen[s
 
 def _resume(sweep_file: Path, out: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "stationsim.cli", "sweep", str(sweep_file), "--out", str(out),
+        [sys.executable, "-m", "stationsim", "sweep", str(sweep_file), "--out", str(out),
          "--workers", "2", "--chunk-runs", str(CHUNK), "--resume"],
         capture_output=True, text=True, timeout=300, check=False)
 
@@ -231,7 +231,7 @@ def test_ctrl_c_leaves_resumable_folder_and_bad_part_is_redone(
 def test_failing_run_is_named_and_folder_resumes(sweep_file: Path, reference: stationsim.Results,
                                                  tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    import stationsim.executor as ex
+    import stationsim.running.executor as ex
 
     real = ex.run_one
 

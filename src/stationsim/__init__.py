@@ -10,11 +10,11 @@ The Python API the CLI is thin over::
 
 from importlib.metadata import PackageNotFoundError, version
 
-from stationsim.batch import Results, run, run_one, run_seed
-from stationsim.model import StationModel
-from stationsim.results import load_results
-from stationsim.scenario import Scenario, ScenarioError, load_scenario, with_overrides
-from stationsim.sweep import Sweep, load_sweep, run_sweep
+from stationsim.model.core import StationModel
+from stationsim.model.scenario import Scenario, ScenarioError, load_scenario, with_overrides
+from stationsim.running.batch import Results, run, run_one, run_seed
+from stationsim.running.results import load_results
+from stationsim.running.sweep import Sweep, load_sweep, run_sweep
 
 try:
     __version__ = version("stationsim")

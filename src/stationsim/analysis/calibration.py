@@ -22,7 +22,7 @@ columns of ``data/states.csv`` that the data mapping never reads
 Method (``docs/calibration.md``): two sweep files with the same sampler,
 seed and ``[[vary]]`` tables (``scenarios/sweeps/calibrate_*.toml``), so
 point *p* is the same parameter set in both; run through
-:func:`stationsim.sweep.run_sweep`.  A state's predicted probability at a
+:func:`stationsim.running.sweep.run_sweep`.  A state's predicted probability at a
 point is the share of replications in which the model's counterpart
 happened.  The loss of a point is the mean over the two scenarios of the
 class-balanced Brier score on the *fit* facts; the chosen point minimises it.
@@ -35,8 +35,8 @@ run), and every reported number comes from that run.
 
 Run it (every number in ``docs/calibration.md`` comes from these)::
 
-    python -m stationsim.calibration run --out results/calibration --figures docs/figures
-    python -m stationsim.calibration blocs results/two_blocs     # issue 5, part 4
+    python -m stationsim.analysis.calibration run --out results/calibration --figures docs/figures
+    python -m stationsim.analysis.calibration blocs results/two_blocs     # issue 5, part 4
 """
 
 from __future__ import annotations
@@ -57,12 +57,13 @@ import tomli_w
 from matplotlib.figure import Figure
 from scipy.stats import rankdata
 
-from stationsim.data import ISS_GUEST_FLYERS, STATES_CSV, map_states, read_states
-from stationsim.executor import Job, default_chunk_runs, execute, scenario_data
-from stationsim.params import PARAMETERS
-from stationsim.results import atomic_write, load_results, scenario_manifest, write_json
-from stationsim.scenario import Scenario, ScenarioError, with_overrides
-from stationsim.sweep import Sweep, load_sweep, run_sweep, sweep_from_text
+from stationsim.inputs.files import scenarios_dir
+from stationsim.inputs.mapping import ISS_GUEST_FLYERS, STATES_CSV, map_states, read_states
+from stationsim.model.params import PARAMETERS
+from stationsim.model.scenario import Scenario, ScenarioError, with_overrides
+from stationsim.running.executor import Job, default_chunk_runs, execute, scenario_data
+from stationsim.running.results import atomic_write, load_results, scenario_manifest, write_json
+from stationsim.running.sweep import Sweep, load_sweep, run_sweep, sweep_from_text
 
 ArrayLike = Sequence[float] | npt.NDArray[Any] | pd.Series
 
@@ -88,9 +89,8 @@ CONFIRM_REPLICATIONS = 200
 #: Sets of facts: fitted, held out, and (ISS) held out with the timing ignored.
 SETS = ("fit", "held_out", "held_out_ever")
 
-ROOT = Path(__file__).resolve().parents[2]
-SWEEPS = (ROOT / "scenarios/sweeps/calibrate_iss_1993.toml",
-          ROOT / "scenarios/sweeps/calibrate_css_2021.toml")
+SWEEPS = (scenarios_dir() / "sweeps/calibrate_iss_1993.toml",
+          scenarios_dir() / "sweeps/calibrate_css_2021.toml")
 
 
 # ----------------------------------------------------------------------------- metrics
@@ -507,7 +507,7 @@ def calibrate(sweep_paths: Sequence[str | Path] = SWEEPS, out: str | Path =
     summary's ``capability_overrides``).
 
     1. *Screen*: the calibration sweeps (same points in each file) through
-       :func:`stationsim.sweep.run_sweep`; each point's loss is the mean over
+       :func:`stationsim.running.sweep.run_sweep`; each point's loss is the mean over
        scenarios of the balanced Brier score on the fit facts.
     2. *Refine*: the ``refine_points`` best points rerun with
        ``refine_replications`` each (master seed: the sweep's + 1); the
@@ -607,7 +607,7 @@ def calibrate(sweep_paths: Sequence[str | Path] = SWEEPS, out: str | Path =
 
 
 def default_point(sw: Sweep) -> dict[str, Any]:
-    """The sweep's dimensions at the model's defaults (``stationsim.params``)."""
+    """The sweep's dimensions at the model's defaults (``stationsim.model.params``)."""
     out: dict[str, Any] = {}
     for d in sw.dimensions:
         head, _, name = d.path.partition(".")
@@ -672,7 +672,7 @@ def guest_flights_removed(scn: Scenario, states: pd.DataFrame) -> dict[str, floa
 
     ``people_in_space_2025`` (TASS, April 2025), one of the three indicators
     of capability (docs/data.md), counts the nationals flown to the ISS as
-    guests (:data:`stationsim.data.ISS_GUEST_FLYERS`): part of the very
+    guests (:data:`stationsim.inputs.mapping.ISS_GUEST_FLYERS`): part of the very
     outcome ``iss_1993`` is scored on.  The shipped scenario loads
     ``data/states_model_iss1993.csv``, mapped without them, so this is empty
     for it; a scenario on ``data/states_model.csv`` gets the nine states'
@@ -952,7 +952,7 @@ def _write_text(text: str, path: Path) -> None:
 
 def check_scenarios(chosen: dict[str, Any], paths: Sequence[Path]) -> list[str]:
     """Scenario files whose ``[parameters]`` do not hold the chosen values (empty: all do)."""
-    from stationsim.scenario import load_scenario
+    from stationsim.model.scenario import load_scenario
 
     bad = []
     for p in paths:
@@ -1010,8 +1010,8 @@ def blocs_text(results: Path, top: int = 15) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m stationsim.calibration run|blocs ...`` (see the module docstring)."""
-    ap = argparse.ArgumentParser(prog="python -m stationsim.calibration",
+    """``python -m stationsim.analysis.calibration run|blocs ...`` (see the module docstring)."""
+    ap = argparse.ArgumentParser(prog="python -m stationsim.analysis.calibration",
                                  description="Calibration against history (docs/calibration.md)")
     sub = ap.add_subparsers(dest="cmd", required=True)
     r = sub.add_parser("run", help="run the calibration sweeps, choose, confirm, report")
@@ -1033,7 +1033,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     b.add_argument("results", type=Path)
     b.add_argument("--top", type=int, default=15)
     args = ap.parse_args(argv)
-    command = "python -m stationsim.calibration " + " ".join(
+    command = "python -m stationsim.analysis.calibration " + " ".join(
         sys.argv[1:] if argv is None else list(argv))
     try:
         if args.cmd == "blocs":

@@ -1,7 +1,7 @@
 """Comparing outcome distributions between groups of runs.
 
 For each outcome and each group (a value of a ``--by`` column, see
-:mod:`stationsim.groups`): the number of runs, mean and median; against a
+:mod:`stationsim.analysis.groups`): the number of runs, mean and median; against a
 reference group (the first group by default), the difference in means
 ``group - reference`` with a percentile bootstrap confidence interval, and
 Cliff's delta as the effect size.
@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from stationsim import groups as G
+from stationsim.analysis import groups as G
 
 #: Default seed of the bootstrap generator.
 DEFAULT_SEED = 20240601
@@ -215,7 +215,7 @@ class Comparison:
 
     def save(self, out_dir: str | Path, stem: str = "comparison") -> list[Path]:
         """Write ``<stem>.csv`` and ``<stem>.md`` into ``out_dir`` (atomically); return them."""
-        from stationsim.results import atomic_write
+        from stationsim.running.results import atomic_write
 
         out = Path(out_dir)
         csv, md = out / f"{stem}.csv", out / f"{stem}.md"
@@ -239,12 +239,12 @@ def compare(runs: pd.DataFrame, by: str, outcomes: Sequence[str] | None = None, 
     runs : DataFrame
         A runs table (one row per run).
     by : str
-        Group column, or ``rule`` (see :func:`stationsim.groups.resolve_by`).
+        Group column, or ``rule`` (see :func:`stationsim.analysis.groups.resolve_by`).
     outcomes : list of str, optional
-        Default: every numeric outcome column (:func:`stationsim.groups.outcome_columns`).
+        Default: every numeric outcome column (:func:`stationsim.analysis.groups.outcome_columns`).
     reference : optional
         The group the others are compared with (a value or its label);
-        default the first group in :func:`stationsim.groups.levels` order.
+        default the first group in :func:`stationsim.analysis.groups.levels` order.
     seed : int
         Bootstrap seed (reported in the result).
     n_boot : int
@@ -254,7 +254,7 @@ def compare(runs: pd.DataFrame, by: str, outcomes: Sequence[str] | None = None, 
 
     Raises
     ------
-    stationsim.groups.GroupingError
+    stationsim.analysis.groups.GroupingError
         Unknown column, fewer than two groups, or an unknown reference.
     """
     if n_boot < 1:

@@ -38,7 +38,7 @@ restricted dimensions), ``discovery.json`` and the figure ``tradeoff.png/.svg``
 
 Python::
 
-    from stationsim import discovery
+    from stationsim.analysis import discovery
     d = discovery.discover("results/lhs", "css_capable_members >= 5")
     print(d.summary()); d.limits             # the chosen box's limits
     discovery.write(d, "results/lhs/discovery/capable")
@@ -58,12 +58,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from stationsim.results import atomic_write, write_json
+from stationsim.running.results import atomic_write, write_json
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from stationsim.report import ReportContext, Section
 
 #: Sub-folder of a results folder that receives the analyses.
 ANALYSIS_DIR = "discovery"
@@ -284,7 +283,7 @@ class Discovery:
 
     def to_markdown(self) -> str:
         """A Markdown document: header, box statistics and the limits table."""
-        from stationsim.compare import markdown_table
+        from stationsim.analysis.compare import markdown_table
 
         lim = self.limits.copy()
         for c in lim.columns:
@@ -346,13 +345,13 @@ def discover(results: str | Path | pd.DataFrame, outcome: str,
         A bad outcome, no varied parameters, an unknown parameter, an outcome
         that never or always holds, or bad settings.
     """
-    from stationsim.groups import varied_columns
+    from stationsim.analysis.groups import varied_columns
 
     if isinstance(results, pd.DataFrame):
         runs, source = results, "the runs table"
         meta: dict[str, Any] = {}
     else:
-        from stationsim.sensitivity import read_runs
+        from stationsim.analysis.sensitivity import read_runs
 
         runs, meta = read_runs(results)
         source = str(results)
@@ -501,7 +500,7 @@ def default_folder(results: str | Path, outcome: str) -> Path:
 def write(d: Discovery, folder: str | Path) -> list[Path]:
     """Write the limits (CSV, Markdown), the trajectory (CSV), the settings (JSON) and the
     trade-off figure into ``folder``; return the paths."""
-    from stationsim import plots
+    from stationsim.present import plots
 
     out = Path(folder)
     lim, traj, md = out / "box_limits.csv", out / "trajectory.csv", out / "box_limits.md"
@@ -558,7 +557,7 @@ def tradeoff_figure(d: Discovery) -> Figure:
     import matplotlib as mpl
     from matplotlib.figure import Figure
 
-    from stationsim.plots import OKABE_ITO
+    from stationsim.present.plots import OKABE_ITO
 
     n = len(d.boxes)
     npar = len(d.parameters)
@@ -628,47 +627,6 @@ def _limits_axes(ax: Any, b: Box, colour: str) -> None:
 # ----------------------------------------------------------------------------- report
 
 
-def report_section(ctx: ReportContext) -> Section | None:
-    """The *Scenario discovery* section of ``stationsim report``, one part per outcome."""
-    from stationsim.report import Section, figure_html, paragraph, table_html
-
-    root = ctx.path / ANALYSIS_DIR
-    if not root.is_dir():
-        return None
-    parts = []
-    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
-        d = load(folder)
-        if d is None:
-            continue
-        fig = tradeoff_figure(d)
-        lines = [*d.header()]
-        for b in d.boxes:
-            lines += d.box_text(b)
-        body = (f"<h3>{_escape(d.outcome)}</h3>" + "".join(paragraph(x) for x in lines)
-                + figure_html(fig, "Coverage-density trade-off of PRIM's peeling trajectory "
-                              "(colour: restricted parameters; ring: the chosen box) and the "
-                              "chosen box's limits.", alt=f"PRIM {d.outcome}")
-                + f'<div class="scroll">{table_html(d.limits)}</div>')
-        fig.clear()
-        parts.append(body)
-    if not parts:
-        return None
-    return Section("Scenario discovery", "\n".join(parts))
-
-
-def _escape(text: str) -> str:
-    import html
-
-    return html.escape(text)
-
-
-def _register() -> None:
-    from stationsim.report import register_section
-
-    register_section("discovery", report_section, before="scenario")
-
-
-_register()
 
 __all__ = ["Box", "Discovery", "DiscoveryError", "choose", "discover", "load", "outcome_mask",
            "slug", "tradeoff_figure", "write"]

@@ -1,11 +1,11 @@
-"""Experiments: the papers' claims H1-H6 (MODEL.md) put to the test.
+"""Experiments: the papers' claims H1-H6 (docs/claims.md) put to the test.
 
 An experiment file (TOML, ``scenarios/experiments/h*.toml``) names a base
 scenario, two or more *arms* (dotted-path overrides of it, as ``--set``
 takes them) or one arm for a single-arm claim, the *tests* (an outcome, a
 contrast between the arms, the direction the claim predicts and a
 threshold), and a *robustness* grid over the parameters that could decide the
-verdict (MODEL.md: "a claim must not be true by construction")::
+verdict (docs/claims.md: "a claim must not be true by construction")::
 
     name = "h2_qpq_low_capability"
     claim = "H2"
@@ -45,7 +45,7 @@ mean over replications of ``sum_a w_a * x_a(r)`` and its interval is the
 percentile bootstrap of that mean (replications resampled, the arms kept
 together).  With ``common_random_numbers = false`` the arms get disjoint
 streams (arm *k*, replication *r* is run ``k * replications + r``) and the
-interval resamples each arm on its own, as :func:`stationsim.compare.compare`
+interval resamples each arm on its own, as :func:`stationsim.analysis.compare.compare`
 does.  The bootstrap generator is seeded from ``boot_seed`` and the test's
 name, so an interval is reproducible.
 
@@ -87,8 +87,9 @@ Results (``stationsim experiment FILE --out DIR``): ``DIR/arms/<arm>/`` and
 ``DIR/robustness/<arm>/`` are ordinary results folders of the executor; ``DIR``
 itself holds the arms' tables together (an ``arm`` column; ``run_id`` numbers
 runs across arms), ``experiment.json`` (every effect, interval and verdict),
-``tests.csv``, ``robustness.csv``, the manifest and ``report.html`` (the
-standard report grouped by arm, with the experiment's section first).
+``tests.csv``, ``robustness.csv`` and the manifest; ``stationsim experiment``
+then writes ``report.html`` (the standard report grouped by arm, with the
+experiment's section first: :func:`stationsim.present.report.write_report`).
 """
 
 from __future__ import annotations
@@ -108,8 +109,19 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from stationsim import compare as C
-from stationsim.executor import (
+from stationsim.analysis import compare as C
+from stationsim.model.core import STEP_COLUMNS, StationModel
+from stationsim.model.outcomes import run_row
+from stationsim.model.scenario import (
+    Scenario,
+    ScenarioError,
+    load_base,
+    parse_toml,
+    read_file_text,
+    validation_message,
+    with_overrides,
+)
+from stationsim.running.executor import (
     Job,
     OutputError,
     default_chunk_runs,
@@ -117,9 +129,7 @@ from stationsim.executor import (
     run_job,
     scenario_data,
 )
-from stationsim.model import STEP_COLUMNS, StationModel
-from stationsim.outcomes import run_row
-from stationsim.results import (
+from stationsim.running.results import (
     TABLES,
     atomic_write,
     environment,
@@ -129,16 +139,7 @@ from stationsim.results import (
     write_json,
     write_table,
 )
-from stationsim.scenario import (
-    Scenario,
-    ScenarioError,
-    load_base,
-    parse_toml,
-    read_file_text,
-    validation_message,
-    with_overrides,
-)
-from stationsim.sweep import Dimension, VarySpec, make_dimension
+from stationsim.running.sweep import Dimension, VarySpec, make_dimension
 
 Verdict = Literal["supported", "not supported", "inconclusive"]
 VERDICTS: tuple[Verdict, ...] = ("supported", "not supported", "inconclusive")
@@ -809,7 +810,7 @@ class _OffsetJob(Job):
     offset: int = 0
 
     def seed_of(self, run_id: int) -> int:
-        from stationsim.batch import run_seed
+        from stationsim.running.batch import run_seed
 
         idx = run_id % self.replications if self.common_random_numbers else run_id
         return run_seed(self.master_seed, self.offset * self.total_runs + idx)
@@ -863,7 +864,7 @@ def _evaluate(exp: Experiment, tabs: dict[str, dict[str, pd.DataFrame]],
 def run_experiment(exp: Experiment | str | Path, out: str | Path, *,
                    replications: int | None = None, steps: int | None = None,
                    workers: int | None = None, robustness: bool = True,
-                   robustness_replications: int | None = None, report: bool = True,
+                   robustness_replications: int | None = None,
                    log: Callable[[str], None] | None = None) -> ExperimentResult:
     """Run an experiment's arms (and its robustness grid) into ``out``; return the verdicts.
 
@@ -883,14 +884,12 @@ def run_experiment(exp: Experiment | str | Path, out: str | Path, *,
         Also run the robustness grid (if the file has one).
     robustness_replications : int, optional
         Replications per arm and point of the grid (default: the file's).
-    report : bool
-        Write ``report.html``.
     log : callable, optional
         Receives progress lines.
 
     Raises
     ------
-    stationsim.executor.OutputError
+    stationsim.running.executor.OutputError
         If ``out`` exists and is not empty.
     """
     ex = exp if isinstance(exp, Experiment) else load_experiment(exp)
@@ -918,10 +917,6 @@ def run_experiment(exp: Experiment | str | Path, out: str | Path, *,
         result.robustness = _robustness_table(ex, rtabs)
         result.summary = robustness_summary(result.robustness, [d.path for d in ex.dimensions])
     _write(result, tabs, started)
-    if report:
-        from stationsim.report import write_report
-
-        write_report(target, by="arm" if len(ex.arms) > 1 else None)
     return result
 
 
@@ -1012,90 +1007,3 @@ def effects_figure(tests: pd.DataFrame, title: str = "") -> Figure:
     return fig
 
 
-def experiment_section(ctx: Any) -> Any:
-    """Report section of an experiment folder: claim, tests, verdict, robustness."""
-    import json
-
-    from stationsim.report import Section, figure_html, paragraph, table_html, text_html
-
-    path = Path(ctx.path) / RESULT_FILE
-    if not path.is_file():
-        return None
-    res = json.loads(path.read_text(encoding="utf-8"))
-    parts = [paragraph(f"{res['claim']}: {res['statement']}"),
-             paragraph(f"Verdict: {res['verdict']}."),
-             paragraph(f"Base scenario {res['base']}; {res['replications']} replications per "
-                       f"arm; master seed {res['seed']}; "
-                       + ("common random numbers (replication r of every arm uses the same "
-                          "seed; paired bootstrap over replications)"
-                          if res["common_random_numbers"] else "independent arms") + "; "
-                       f"{res['bootstrap']['level']:.0%} percentile bootstrap "
-                       f"({res['bootstrap']['n_boot']} resamples, seed "
-                       f"{res['bootstrap']['seed']})."),
-             paragraph("A test is supported when its whole interval lies on the claim's side "
-                       "of the threshold, not supported when it lies on the other side, "
-                       "inconclusive when it straddles it; the experiment is supported when "
-                       "every primary test is (secondary tests are reported only).")]
-    if res.get("papers"):
-        parts.append(paragraph("Papers: " + "; ".join(res["papers"])))
-    arms = pd.DataFrame([{"arm": a["name"], "overrides": json.dumps(a["set"]),
-                          "description": a["description"]} for a in res["arms"]])
-    parts.append("<h3>Arms</h3>" + f'<div class="scroll">{table_html(arms)}</div>')
-    tests = pd.DataFrame(res["tests"])
-    first = ["test", "outcome", "contrast", "claim"]
-    means = [c for c in tests.columns if str(c).startswith("mean[")]
-    tests = tests[[*first, *means, *[c for c in tests.columns if c not in first + means]]]
-    parts.append("<h3>Tests</h3>" + f'<div class="scroll">{table_html(tests)}</div>')
-    fig_rows = pd.DataFrame({"label": tests["test"], "effect": tests["effect"],
-                             "ci_low": tests["ci_low"], "ci_high": tests["ci_high"],
-                             "threshold": [_threshold(c) for c in tests["claim"]],
-                             "verdict": tests["verdict"]}).astype({"effect": float,
-                                                                   "ci_low": float,
-                                                                   "ci_high": float})
-    fig = effects_figure(fig_rows, f"{res['claim']}: effects")
-    parts.append(figure_html(fig, "Effect of each test with its confidence interval."))
-    rob = res.get("robustness")
-    if rob:
-        table = pd.DataFrame(rob["points"])
-        parts.append("<h3>Robustness</h3>" + paragraph(
-            f"Grid over {', '.join(rob['parameters'])}; {rob['replications']} replications "
-            f"per arm and point. {rob['summary']['text']}."))
-        parts.append(f'<div class="scroll">{table_html(table)}</div>')
-        for t in res["tests"]:
-            name = t["test"]
-            if f"{name}.effect" not in table.columns:
-                continue
-            lab = [", ".join(f"{k.split('.')[-1]}={v:g}" if isinstance(v, int | float)
-                             and not isinstance(v, bool) else f"{k.split('.')[-1]}={v}"
-                             for k, v in r.items() if k in rob["parameters"])
-                   for r in rob["points"]]
-            rows = pd.DataFrame({"label": lab,
-                                 "effect": table[f"{name}.effect"].astype(float),
-                                 "ci_low": table[f"{name}.ci_low"].astype(float),
-                                 "ci_high": table[f"{name}.ci_high"].astype(float),
-                                 "threshold": _threshold(t["claim"]),
-                                 "verdict": table[f"{name}.verdict"]})
-            fig = effects_figure(rows, f"robustness of test {name}")
-            parts.append(figure_html(fig, f"Test {name} at every point of the grid."))
-    src = res.get("source", "")
-    text = ""
-    man = Path(ctx.path) / "manifest.json"
-    if man.is_file():
-        text = json.loads(man.read_text(encoding="utf-8")).get("experiment", {}).get("text", "")
-    if text:
-        parts.append(f"<h3>Experiment file</h3>{paragraph(src)}{text_html(text)}")
-    return Section(f"Experiment {res['name']}", "\n".join(parts),
-                   anchor="experiment")
-
-
-def _threshold(claim: str) -> float:
-    return float(str(claim).split()[-1])
-
-
-def _register() -> None:
-    from stationsim.report import register_section
-
-    register_section("experiment", experiment_section, before="overview")
-
-
-_register()

@@ -1,7 +1,7 @@
 """Grouping the tables of a results folder: ``--by`` columns, outcomes, several folders.
 
-Shared by :mod:`stationsim.plots`, :mod:`stationsim.compare` and
-:mod:`stationsim.report`.  A *group* is a value of one column of the runs
+Shared by :mod:`stationsim.present.plots`, :mod:`stationsim.analysis.compare` and
+:mod:`stationsim.present.report`.  A *group* is a value of one column of the runs
 table: a station's rule (``css_rule``), the scenario, a varied parameter of
 a sweep (``stations.CSS.rule``, ``parameters.learn_rate``), or the folder a
 run came from when several results folders are compared (``folder``).
@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from stationsim.batch import Results
+from stationsim.running.batch import Results
 
 #: Columns that together identify one run (those present in a table are used).
 RUN_KEYS = ("folder", "run_id", "replication", "run_seed")
@@ -49,7 +49,7 @@ class Data:
     Attributes
     ----------
     runs, steps, membership : DataFrame
-        As in :class:`stationsim.batch.Results`; with several folders, the
+        As in :class:`stationsim.running.batch.Results`; with several folders, the
         concatenation plus a ``folder`` column.
     meta : list of dict
         The manifest of each folder, in order.
@@ -83,7 +83,7 @@ class Data:
 
 
 def from_results(res: Results, label: str | None = None) -> Data:
-    """Wrap one :class:`~stationsim.batch.Results` (e.g. from ``load_results``)."""
+    """Wrap one :class:`~stationsim.running.batch.Results` (e.g. from ``load_results``)."""
     meta = dict(res.meta)
     return Data(res.runs, res.steps, res.membership, [meta],
                 [label or str(meta.get("scenario", {}).get("name", "results"))],
@@ -105,7 +105,7 @@ def folder_labels(paths: Sequence[str | Path]) -> list[str]:
 
 
 def load(paths: Sequence[str | Path]) -> Data:
-    """Load one or more results folders with :func:`stationsim.results.load_results`.
+    """Load one or more results folders with :func:`stationsim.running.results.load_results`.
 
     With several folders, every table gets a ``folder`` column (the folder's
     label, see :func:`folder_labels`) so runs can be grouped by folder.
@@ -115,7 +115,7 @@ def load(paths: Sequence[str | Path]) -> Data:
     FileNotFoundError
         If a folder does not exist or is not a complete results folder.
     """
-    from stationsim.results import load_results
+    from stationsim.running.results import load_results
 
     for p in paths:
         if not Path(p).is_dir():

@@ -5,7 +5,7 @@ Which parameters drive each outcome?  ``stationsim sensitivity SWEEP
 varied fields with SALib's design for the method -- Saltelli/Sobol'
 (:func:`SALib.sample.sobol.sample`) or Morris trajectories
 (:func:`SALib.sample.morris.sample`), both through the sweep sampler of
-:mod:`stationsim.sweep`, so categorical fields such as ``stations.CSS.rule``
+:mod:`stationsim.running.sweep`, so categorical fields such as ``stations.CSS.rule``
 take part (equal-width bins of the unit interval) -- runs every point with
 the sweep executor (parallel, streamed to Parquet, resumable) and analyses
 each outcome column of the runs table:
@@ -56,7 +56,7 @@ largest).  ``stationsim report`` adds a
 
 Python::
 
-    from stationsim import sensitivity
+    from stationsim.analysis import sensitivity
     res = sensitivity.run("scenarios/sweeps/sensitivity_css_rule.toml", "results/sens",
                           method="sobol", workers=2)
     res.table                     # outcome, parameter, S1, S1_conf, ST, ST_conf, ...
@@ -78,9 +78,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from stationsim.results import atomic_write, write_json
-from stationsim.scenario import ScenarioError
-from stationsim.sweep import (
+from stationsim.model.scenario import ScenarioError
+from stationsim.running.results import atomic_write, write_json
+from stationsim.running.sweep import (
     MAX_RUNS,
     MORRIS_LEVELS,
     Dimension,
@@ -96,7 +96,6 @@ from stationsim.sweep import (
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from stationsim.report import ReportContext, Section
 
 #: Methods of :func:`analyse` (the sweep sampler of the same name gives the design).
 METHODS = ("sobol", "morris")
@@ -233,7 +232,7 @@ def dimensions_of(meta: dict[str, Any]) -> tuple[Dimension, ...]:
 
 def allowed_outcomes(runs: pd.DataFrame) -> list[str]:
     """Numeric outcome columns of a runs table (identifiers and varied fields left out)."""
-    from stationsim.groups import outcome_columns
+    from stationsim.analysis.groups import outcome_columns
 
     return outcome_columns(runs)
 
@@ -388,7 +387,7 @@ class SensitivityResult:
 
     def to_markdown(self) -> str:
         """A Markdown document: the header and the full table."""
-        from stationsim.compare import markdown_table
+        from stationsim.analysis.compare import markdown_table
 
         fmt = self.table.copy()
         for c in fmt.columns:
@@ -579,7 +578,7 @@ def run(sweep: Sweep | str | Path, out: str | Path, method: str | None = None, *
     outcomes : list of str, optional
         Outcomes to analyse (default: every numeric outcome column).
     workers, backend, scheduler, resume, progress, chunk_runs, log
-        As for :func:`stationsim.executor.execute`; ``resume`` on a finished
+        As for :func:`stationsim.running.executor.execute`; ``resume`` on a finished
         folder runs nothing and analyses again.
     **analysis
         ``num_resamples``, ``conf_level``, ``seed`` of :func:`analyse`.
@@ -588,7 +587,7 @@ def run(sweep: Sweep | str | Path, out: str | Path, method: str | None = None, *
     -------
     SensitivityResult
     """
-    from stationsim.executor import execute
+    from stationsim.running.executor import execute
 
     file_sampler = sweep.spec.sampler if isinstance(sweep, Sweep) else None
     sw0 = sweep if isinstance(sweep, Sweep) else load_sweep(sweep)
@@ -605,7 +604,7 @@ def run(sweep: Sweep | str | Path, out: str | Path, method: str | None = None, *
 
 def write(res: SensitivityResult, folder: str | Path) -> list[Path]:
     """Write the table (CSV, Markdown), the settings (JSON) and both figures; return the paths."""
-    from stationsim import plots
+    from stationsim.present import plots
 
     out = Path(folder)
     stem = res.method
@@ -671,7 +670,7 @@ def indices_bars(table: pd.DataFrame, method: str, outcomes: Sequence[str] | Non
     ``sigma`` as a diamond.  One panel per outcome; parameters in the same
     order in every panel (bars have gids ``<index>:<outcome>``).
     """
-    from stationsim.plots import OKABE_ITO, _grid
+    from stationsim.present.plots import OKABE_ITO, _grid
 
     outs = list(outcomes) if outcomes is not None else list(dict.fromkeys(table["outcome"]))
     params = list(parameters) if parameters is not None else \
@@ -767,51 +766,6 @@ def indices_heatmap(table: pd.DataFrame, method: str, outcomes: Sequence[str] | 
 # ----------------------------------------------------------------------------- report
 
 
-def report_section(ctx: ReportContext) -> Section | None:
-    """The *Sensitivity* section of ``stationsim report`` when the folder holds an analysis."""
-    from stationsim.report import Section, figure_html, paragraph, table_html
-
-    parts = []
-    for method in METHODS:
-        res = load(ctx.path / ANALYSIS_DIR, method)
-        if res is None or res.table.empty:
-            continue
-        head = "".join(paragraph(h) for h in res.header())
-        figs = figures(res)
-        cap_bars = ("Indices of the main outcomes: first-order S1 (light) and total ST (dark) "
-                    "with 95 % bootstrap intervals; dotted line: the replication noise share, "
-                    "below which a total index is noise." if method == "sobol" else
-                    "Morris mu* (bars, 95 % bootstrap interval) and sigma (diamonds) of the "
-                    "main outcomes, per full range of each parameter.")
-        cap_heat = (("Total-order index of every parameter for every outcome"
-                     + (", net of replication noise (ST_net)." if "ST_net" in res.table.columns
-                        else " (ST).")) if method == "sobol" else
-                    "Morris mu* of every parameter, relative to each outcome's largest.")
-        body = (head + f"<h3>{method}: main outcomes</h3>"
-                + figure_html(figs["bars"], cap_bars, alt=f"{method} indices")
-                + f"<h3>{method}: every outcome</h3>"
-                + figure_html(figs["heatmap"], cap_heat, alt=f"{method} heatmap")
-                + paragraph("Every outcome x parameter: " + (
-                    "ST ± interval · S1 · net ST_net (net of replication noise)."
-                    if method == "sobol" else "mu* ± interval (sigma).")
-                    + f" Full table: {ANALYSIS_DIR}/{method}_indices.csv.")
-                + f'<div class="scroll">{table_html(res.display())}</div>')
-        for fig in figs.values():
-            fig.clear()
-        parts.append(body)
-    if not parts:
-        return None
-    return Section("Sensitivity", "\n".join(parts))
-
-
-def _register() -> None:
-    from stationsim.report import register_section, section_names
-
-    register_section("sensitivity", report_section,
-                     before="discovery" if "discovery" in section_names() else "scenario")
-
-
-_register()
 
 __all__ = ["METHODS", "SensitivityError", "SensitivityResult", "analyse", "design",
            "figures", "indices_bars", "indices_heatmap", "load", "run", "write"]

@@ -7,7 +7,6 @@ traceback, nothing written), 1 internal error.
 from __future__ import annotations
 
 import sys
-import tomllib
 import traceback
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,16 +14,22 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 
-from stationsim.executor import (
+from stationsim.model.scenario import (
+    Scenario,
+    ScenarioError,
+    load_scenario,
+    parse_set,
+    with_overrides,
+)
+from stationsim.running.executor import (
     BACKENDS,
     ExecutorInputError,
     default_workers,
     execute,
     run_job,
 )
-from stationsim.results import now_iso, scenario_manifest
-from stationsim.scenario import Scenario, ScenarioError, load_scenario, with_overrides
-from stationsim.sweep import load_sweep, sweep_job, sweep_manifest
+from stationsim.running.results import now_iso, scenario_manifest
+from stationsim.running.sweep import load_sweep, sweep_job, sweep_manifest
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="stationsim: space-station partnership simulations.")
@@ -37,22 +42,6 @@ def _root() -> None:
 
 class BadInput(Exception):
     """Bad input from the user: reported with exit code 2."""
-
-
-def parse_set(items: list[str], source: str) -> dict[str, Any]:
-    """Parse ``PATH=VALUE`` overrides; VALUE is read as a TOML value (bare words are strings)."""
-    out: dict[str, Any] = {}
-    for item in items:
-        if "=" not in item:
-            raise BadInput(f"--set {item!r}: expected PATH=VALUE, "
-                           "e.g. stations.CSS.rule=quid_pro_quo")
-        path, raw = item.split("=", 1)
-        try:
-            value = tomllib.loads(f"v = {raw}")["v"]
-        except tomllib.TOMLDecodeError:
-            value = raw
-        out[path.strip()] = value
-    return out
 
 
 def _load(path: Path, sets: list[str] | None) -> Scenario:
@@ -203,12 +192,12 @@ def _sweep(path: Path, out: Path | None, workers: int | None, backend: str,
 
 
 # ------------------------------------------------- plots, comparisons, reports (issue 4)
-# matplotlib is imported only by these commands (stationsim.plots), not by `run`.
+# matplotlib is imported only by these commands (stationsim.present.plots), not by `run`.
 
 
 def _analysis_input(paths: list[Path]) -> Any:
     """Load results folders for plot/compare/report; a bad folder is a BadInput."""
-    from stationsim import groups
+    from stationsim.analysis import groups
 
     try:
         return groups.load(paths)
@@ -218,7 +207,7 @@ def _analysis_input(paths: list[Path]) -> Any:
 
 def _grouping_errors(fn: Any, *args: Any, **kwargs: Any) -> Any:
     """Call ``fn``; an unknown --by column or outcome is a BadInput (exit 2)."""
-    from stationsim.groups import GroupingError
+    from stationsim.analysis.groups import GroupingError
 
     try:
         return fn(*args, **kwargs)
@@ -241,7 +230,7 @@ def plot_cmd(
 
 
 def _plot(results: Path, by: str | None, out: Path | None, quiet: bool) -> None:
-    from stationsim import plots
+    from stationsim.present import plots
 
     data = _analysis_input([results])
     figs = _grouping_errors(plots.figures, data, by)
@@ -265,7 +254,7 @@ def compare_cmd(
     reference: Annotated[str | None, typer.Option(
         help="reference group (default: the first)")] = None,
     seed: Annotated[int | None, typer.Option(
-        help="bootstrap seed (default: stationsim.compare.DEFAULT_SEED, 20240601)")] = None,
+        help="bootstrap seed (default: 20240601, analysis.compare.DEFAULT_SEED)")] = None,
     n_boot: Annotated[int | None, typer.Option(
         "--n-boot", min=1, help="bootstrap resamples (default 2000)")] = None,
     out: Annotated[Path | None, typer.Option(
@@ -280,7 +269,7 @@ def compare_cmd(
 
 def _compare(results: Path, results2: Path | None, by: str | None, reference: str | None,
              seed: int | None, n_boot: int | None, out: Path | None, quiet: bool) -> None:
-    from stationsim import compare, groups
+    from stationsim.analysis import compare, groups
 
     data = _analysis_input([results] if results2 is None else [results, results2])
     col = by if by is not None else groups.default_by(data)
@@ -320,7 +309,7 @@ def report_cmd(
 
 
 def _report(results: Path, by: str | None, out: Path | None, seed: int | None) -> None:
-    from stationsim import report
+    from stationsim.present import report
 
     _analysis_input([results])  # a missing or incomplete folder: exit 2 before any work
     kw: dict[str, Any] = {} if seed is None else {"seed": seed}
@@ -352,7 +341,7 @@ def explore_cmd(
 def _explore(scenario: Path | None, port: int, host: str, export_dir: Path,
              scenarios: Path | None) -> None:
     try:
-        from stationsim import explore
+        from stationsim.app import explore
     except ImportError as exc:
         raise BadInput(f"explore needs the browser extra ({exc.name} is missing): "
                        "pip install -e '.[viz]'") from None
@@ -404,8 +393,8 @@ def sensitivity_cmd(
 def _sensitivity(path: Path, method: str | None, out: Path | None, workers: int | None,
                  backend: str, scheduler: str | None, resume: bool, chunk_runs: int | None,
                  outcomes: list[str] | None, quiet: bool) -> None:
-    from stationsim import sensitivity as S
-    from stationsim.batch import run_one
+    from stationsim.analysis import sensitivity as S
+    from stationsim.running.batch import run_one
 
     try:
         if method is not None:
@@ -476,7 +465,7 @@ def discover_cmd(
 def _discover(results: Path, outcome: str, parameters: list[str] | None, min_coverage: float,
               box: int | None, boxes: int, peel_alpha: float, paste_alpha: float,
               mass_min: float, out: Path | None, quiet: bool) -> None:
-    from stationsim import discovery as D
+    from stationsim.analysis import discovery as D
 
     try:
         d = D.discover(results, outcome, parameters, min_coverage=min_coverage, box=box,
@@ -526,7 +515,7 @@ def experiment_cmd(
 def _experiment(file: Path, replications: int | None, out: Path | None, workers: int | None,
                 robustness: bool, robustness_replications: int | None, steps: int | None,
                 base: Path | None, sets: list[str] | None, quiet: bool) -> None:
-    from stationsim import experiment
+    from stationsim.analysis import experiment
 
     exp = experiment.load_experiment(file, base=base,
                                      overrides=parse_set(sets, str(file)) if sets else None)
@@ -536,6 +525,9 @@ def _experiment(file: Path, replications: int | None, out: Path | None, workers:
                                     workers=workers, robustness=robustness,
                                     robustness_replications=robustness_replications,
                                     log=None if quiet else lambda m: typer.echo(m, err=True))
+    from stationsim.present.report import write_report
+
+    write_report(target, by="arm" if len(exp.arms) > 1 else None)
     typer.echo(res.text())
     typer.echo(f"  results: {target} (report {target / 'report.html'})")
 

@@ -1,7 +1,7 @@
 """Interactive exploration in the browser: ``stationsim explore`` (Mesa's SolaraViz).
 
 The page is Mesa's :func:`~mesa.visualization.SolaraViz` around an
-:class:`ExplorerModel` (a :class:`~stationsim.model.StationModel` built from a
+:class:`ExplorerModel` (a :class:`~stationsim.model.core.StationModel` built from a
 scenario file and the values of the page's controls):
 
 * a scenario picker over ``scenarios/*.toml`` (and the file given on the
@@ -10,13 +10,13 @@ scenario file and the values of the page's controls):
 * SolaraViz's controls, one per main parameter: the rule and the channel of
   each station, the transparency and reciprocity of each host, the seed, and
   free ``PATH=VALUE`` overrides (as ``stationsim run --set``).  Every value
-  goes through :func:`stationsim.scenario.with_overrides`, so the page accepts
+  goes through :func:`stationsim.model.scenario.with_overrides`, so the page accepts
   exactly what a scenario file accepts; a bad value is shown as the
-  :class:`~stationsim.scenario.ScenarioError` message and the model does not
+  :class:`~stationsim.model.scenario.ScenarioError` message and the model does not
   step.  New values apply on *Reset*, as in any SolaraViz page;
 * SolaraViz's play / pause / step / reset;
 * live views: members of each station over time and the partnership network
-  (drawn by :mod:`stationsim.plots` from the live model's step and membership
+  (drawn by :mod:`stationsim.present.plots` from the live model's step and membership
   tables, the same code as ``stationsim plot``), and the last step's
   applications, admissions (with the accepted offer), refusals and exits with
   the reason for each (:func:`reasons_table`, from ``model.last_log``);
@@ -26,7 +26,7 @@ scenario file and the values of the page's controls):
 The model on the page is seeded with ``run_seed(seed, 0)``: it is replication
 0 of ``stationsim run`` on the exported file.
 
-:func:`serve` runs ``solara run stationsim.explore`` (this module's
+:func:`serve` runs ``solara run stationsim.app.explore`` (this module's
 :func:`Page`) in a child process bound to the given host and port; the
 command-line options reach the page through environment variables
 (:data:`ENV_SCENARIO`, :data:`ENV_SCENARIOS_DIR`, :data:`ENV_EXPORT_DIR`).
@@ -57,14 +57,21 @@ from matplotlib.figure import Figure
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
-from stationsim import plots
-from stationsim.batch import run_seed
-from stationsim.model import StationModel
-from stationsim.outcomes import membership_table, step_table
-from stationsim.results import atomic_write
+from stationsim.inputs import files
+from stationsim.model.core import StationModel
+from stationsim.model.outcomes import membership_table, step_table
+from stationsim.model.scenario import (
+    Scenario,
+    ScenarioError,
+    load_scenario,
+    parse_set,
+    with_overrides,
+)
+from stationsim.present import plots
 from stationsim.rules import RULES
 from stationsim.rules.base import NEVER
-from stationsim.scenario import Scenario, ScenarioError, load_scenario, with_overrides
+from stationsim.running.batch import run_seed
+from stationsim.running.results import atomic_write
 
 #: Environment variable: the scenario file the page opens with.
 ENV_SCENARIO = "STATIONSIM_EXPLORE_SCENARIO"
@@ -78,7 +85,7 @@ DEFAULT_SCENARIO = "css_vs_iss.toml"
 OVERRIDES = "overrides"
 #: Order of the actions in :func:`reasons_table`.
 ACTIONS = ("applied", "admitted", "refused", "exit")
-#: What each (action, reason) of ``model.last_log`` means (docs/model.md).
+#: What each (action, reason) of ``model.last_log`` means (docs/odd.md).
 EXPLANATIONS: dict[tuple[str, str], str] = {
     ("applied", ""): "joining this station had the highest utility, and it is positive",
     ("admitted", ""): "admitted by the station's rule on the terms shown",
@@ -115,14 +122,14 @@ class ServeError(ValueError):
 
 def scenarios_dir() -> Path:
     """The folder the picker lists: :data:`ENV_SCENARIOS_DIR`, else ``./scenarios``,
-    else the ``scenarios`` folder of the source tree."""
+    else the shipped scenarios (:func:`stationsim.inputs.files.scenarios_dir`)."""
     env = os.environ.get(ENV_SCENARIOS_DIR)
     if env:
         return Path(env)
     here = Path.cwd() / "scenarios"
     if here.is_dir():
         return here
-    return Path(__file__).resolve().parents[2] / "scenarios"
+    return files.scenarios_dir()
 
 
 def initial_scenario(folder: Path | None = None) -> Path:
@@ -222,8 +229,6 @@ def _value(path: str, value: Any) -> Any:
 
 def parse_overrides(text: str, source: str) -> dict[str, Any]:
     """``PATH=VALUE`` items separated by ``;`` or new lines (VALUE read as in ``--set``)."""
-    from stationsim.cli import parse_set
-
     items = [s.strip() for s in text.replace("\n", ";").split(";") if s.strip()]
     for item in items:
         if "=" not in item:
@@ -242,7 +247,7 @@ def apply_values(base: Scenario, values: Mapping[str, Any]) -> tuple[Scenario, d
     ------
     ScenarioError
         If a path is unknown or a value is not allowed (the message of
-        :func:`stationsim.scenario.with_overrides`).
+        :func:`stationsim.model.scenario.with_overrides`).
     """
     ov = {p: _value(p, v) for p, v in values.items() if p != OVERRIDES}
     ov = {p: v for p, v in ov.items() if v is not None}
@@ -346,7 +351,7 @@ def _subtitle(model: StationModel) -> str:
 
 
 def members_figure(model: StationModel) -> Figure | None:
-    """Members of each station over time (:func:`stationsim.plots.station_time_series`);
+    """Members of each station over time (:func:`stationsim.present.plots.station_time_series`);
     ``None`` before the first step."""
     if model.t == 0:
         return None
@@ -356,7 +361,7 @@ def members_figure(model: StationModel) -> Figure | None:
 
 def network_figure(model: StationModel) -> Figure:
     """Stations (hubs) and their members (spokes) now, states coloured by alignment and
-    sized by capability (:func:`stationsim.plots.partnership_network`)."""
+    sized by capability (:func:`stationsim.present.plots.partnership_network`)."""
     return plots.partnership_network(
         membership_frame(model), spokes="alignment",
         title=f"Partnership network: stations (hubs) and members (spokes)\n{_subtitle(model)}")
@@ -739,7 +744,7 @@ def check_listen(host: str, port: int) -> None:
 
 def server_command(host: str, port: int) -> list[str]:
     """The ``solara run`` command serving :func:`Page` (production mode, nothing fetched)."""
-    return [sys.executable, "-m", "solara", "run", "stationsim.explore", "--host", host,
+    return [sys.executable, "-m", "solara", "run", "stationsim.app.explore", "--host", host,
             "--port", str(port), "--production", "--no-open", "--no-check-version",
             "--log-level", "warning"]
 

@@ -2,10 +2,10 @@
 
 :func:`map_states` turns the 95 rows of ``data/states.csv`` (sources in
 ``data/SOURCES.md``) into the scenario CSV schema that
-:func:`stationsim.scenario.load_scenario` reads (``states_csv``): iso3, name,
+:func:`stationsim.model.scenario.load_scenario` reads (``states_csv``): iso3, name,
 capability, reciprocity, transparency, military_fusion, alignment, region,
 continent, developing, blocs and ``asset_<name>`` columns.
-``python -m stationsim.data`` writes ``data/states_model.csv`` and, for the
+``python -m stationsim.inputs.mapping`` writes ``data/states_model.csv`` and, for the
 ISS-founding world, ``data/states_model_iss1993.csv`` (the same mapping with
 the ISS guest flights taken out of ``people_in_space_2025``, see
 :data:`ISS_GUEST_FLYERS`); each output is a pure function of the input file,
@@ -15,7 +15,7 @@ byte (``--check`` verifies both committed files).
 Every formula, weight and default below is stated with its grounds in
 ``docs/data.md``; the short version:
 
-* **capability** (MODEL.md: technical and financial space capacity) = the
+* **capability** (docs/odd.md: technical and financial space capacity) = the
   weighted mean of three log-scaled shares, ``log(1 + x) / log(1 + max x)``, of
   orbital launches to 2018, people flown to 2025 and the 2021 government space
   budget, with weights 0.4, 0.3, 0.3.  A missing budget is *unknown*, not 0:
@@ -61,8 +61,10 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-#: The repository's data folder (``data/`` beside ``src/``).
-DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+from stationsim.inputs.files import data_dir
+
+#: The shipped data folder (``data/``; see :mod:`stationsim.inputs.files`).
+DATA_DIR = data_dir()
 #: The compiled real-world data (see ``data/SOURCES.md``).
 STATES_CSV = DATA_DIR / "states.csv"
 #: The mapped states, in the scenario CSV schema (written by :func:`write_states_csv`).
@@ -143,7 +145,7 @@ class Assumptions:
     west_weights, east_weights : mapping
         Pull of each bloc toward -1 (U.S.-aligned) and +1 (China-aligned).
     anchors : mapping
-        The poles that define the axis (MODEL.md: -1 U.S.-aligned, +1 China-aligned).
+        The poles that define the axis (docs/odd.md: -1 U.S.-aligned, +1 China-aligned).
     transparency_named, military_fusion_named, reciprocity_named : mapping
         Values for the programmes the papers describe (CHN, RUS).
     transparency_open, transparency_other : float
@@ -462,7 +464,7 @@ def write_states_csv(path: str | Path = MODEL_CSV, source: str | Path = STATES_C
                      assumptions: Assumptions = DEFAULT_ASSUMPTIONS, *,
                      remove_iss_guest_flights: bool = False) -> pd.DataFrame:
     """Map ``source`` and write it to ``path`` atomically; return the mapped table."""
-    from stationsim.results import atomic_write
+    from stationsim.running.results import atomic_write
 
     mapped = map_states(read_states(source), assumptions,
                         remove_iss_guest_flights=remove_iss_guest_flights)
@@ -476,8 +478,9 @@ def write_states_csv(path: str | Path = MODEL_CSV, source: str | Path = STATES_C
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m stationsim.data [--input F] [--output F] [--output-iss1993 F] [--check]``."""
-    ap = argparse.ArgumentParser(prog="python -m stationsim.data",
+    """``python -m stationsim.inputs.mapping [--input F] [--output F] [--output-iss1993 F]
+    [--check]``."""
+    ap = argparse.ArgumentParser(prog="python -m stationsim.inputs.mapping",
                                  description="Map data/states.csv to agent attributes "
                                              "(data/states_model.csv, and "
                                              "data/states_model_iss1993.csv without the ISS "
@@ -500,7 +503,7 @@ def main(argv: list[str] | None = None) -> int:
                 current = path.read_text(encoding="utf-8") if path.is_file() else ""
                 if fresh != current:
                     stale.append(path)
-                    print(f"{path}: out of date; run python -m stationsim.data",
+                    print(f"{path}: out of date; run python -m stationsim.inputs.mapping",
                           file=sys.stderr)
                 else:
                     print(f"{path}: up to date")

@@ -4,9 +4,9 @@ Every state is a Mesa :class:`~mesa.Agent` (:class:`State`), so the usual Mesa
 tools (``model.agents``, ``AgentSet.select`` ...) work.  Its attributes live in
 columns of :class:`StateTable` owned by the model; the agent's attributes are
 views of those columns, so the model's phases compute on all states at once
-(MODEL.md, *Entities*).
+(docs/odd.md, *Entities*).
 
-Attributes (MODEL.md): ``capability``, ``reciprocity`` (Cheng: reciprocity
+Attributes (docs/odd.md): ``capability``, ``reciprocity`` (Cheng: reciprocity
 lacking destroys trust), ``transparency`` (Wu: transparency builds
 confidence), ``military_fusion`` (essay 002, Cheng: dual use), ``alignment``
 (-1 U.S.-aligned .. +1 China-aligned, or a vector), ``region``,
@@ -16,16 +16,13 @@ confidence), ``military_fusion`` (essay 002, Cheng: dual use), ``alignment``
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 import mesa
 import numpy as np
 import numpy.typing as npt
 
-from stationsim.scenario import Dist, GenerateSpec, Scenario
-
-if TYPE_CHECKING:
-    from stationsim.model import StationModel
+from stationsim.model.scenario import Dist, GenerateSpec, Scenario
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -137,24 +134,35 @@ def _column(name: str) -> property:
     return property(fget, fset, doc=f"The state's {name} (a view of the model's column).")
 
 
+class ColumnOwner(Protocol):
+    """What a :class:`State` reads of its model (``StationModel`` provides it)."""
+
+    states: StateTable
+    bans: list[list[float]]
+    trust: Any
+    stations: list[Any]
+
+    def touch(self) -> None: ...
+
+
 class State(mesa.Agent):  # type: ignore[misc]
     """A state: a Mesa agent whose attributes are views of the model's columns.
 
     Parameters
     ----------
-    model : StationModel
+    model : StationModel (a :class:`ColumnOwner`)
         The model that owns the columns.
     index : int
         Row of this state in ``model.states``.
     """
 
-    model: StationModel
+    model: ColumnOwner
     capability = _column("capability")
     reciprocity = _column("reciprocity")
     transparency = _column("transparency")
     military_fusion = _column("military_fusion")
 
-    def __init__(self, model: StationModel, index: int) -> None:
+    def __init__(self, model: ColumnOwner, index: int) -> None:
         super().__init__(model)
         self.index = index
         self.iso3 = model.states.iso3[index]

@@ -1,6 +1,6 @@
 """The stationsim model: states negotiating membership of space stations.
 
-One step is one year (MODEL.md, *One step*):
+One step is one year (docs/odd.md, *One step*):
 
 1. events -- the scenario's timeline; stations open and close;
 2. evaluate -- every state not in a station weighs each open station,
@@ -13,7 +13,7 @@ One step is one year (MODEL.md, *One step*):
 
 Every phase works on arrays over all states.  All randomness comes from the
 model's generator ``self.rng`` (Mesa's), so a run is fixed by its scenario and
-seed.  The functional forms and their sources are in ``docs/model.md``.
+seed.  The functional forms and their sources are in ``docs/odd.md``.
 
 Speed (issue 6, ``benchmarks/README.md``).  A step is a fixed number of array
 operations per open station, whatever the number of states, so what a step
@@ -24,7 +24,7 @@ spokes' dues ...) are cached per host or station and rebuilt when
 ``model.p`` or an attribute changes (events, agent attribute setters, or
 :meth:`StationModel.touch` after writing a column directly); trust in and of
 each host is read as a dense column once per step; learning reads and
-writes a station's pairs through one :class:`~stationsim.trust.TrustBlock`,
+writes a station's pairs through one :class:`~stationsim.model.trust.TrustBlock`,
 whose values also serve the realised utilities, expulsions and the step's
 mean member trust.  The arithmetic is the same as the per-index methods, and
 the random draws are the same, so results do not depend on the caches.
@@ -40,11 +40,12 @@ import mesa
 import numpy as np
 import numpy.typing as npt
 
-from stationsim.agents import State, StateTable
+from stationsim.model.agents import State, StateTable
+from stationsim.model.scenario import EventSpec, Scenario
+from stationsim.model.stations import Station, StepCounts
+from stationsim.model.trust import PairSet, Trust, TrustBlock
+from stationsim.model.views import RuleView
 from stationsim.rules.base import REASON_CODE, Decision, Terms
-from stationsim.scenario import EventSpec, Scenario
-from stationsim.stations import Station, StepCounts
-from stationsim.trust import PairSet, Trust, TrustBlock
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -112,12 +113,12 @@ class _StationView:
         p, every = model.p, model.everyone
         self.key = key
         hv = model.host_view(s.host)
-        self.ability = s.rule.ability(model, s, every)
+        self.ability = s.rule.ability(model.view(s), every)
         self.soft_strategic = (p["w_soft_power"] * model.developing
                                + p["w_regional"] * hv.regional
                                + p["w_strategic"] * model.capability)
         self.slot = p["slot_cost_share"] * s.operating_cost
-        self.quote = s.rule.quote(model, s, every) if s.rule.quote_is_static else None
+        self.quote = s.rule.quote(model.view(s), every) if s.rule.quote_is_static else None
         self._pool: tuple[int, float, FloatArray] | None = None
 
     def pool(self, model: StationModel, s: Station) -> tuple[float, FloatArray]:
@@ -192,6 +193,7 @@ class StationModel(mesa.Model):  # type: ignore[misc]
         self._station_views: dict[str, _StationView] = {}
         self._attr_cache: tuple[tuple[int, int], FloatArray, FloatArray] | None = None
         self._blocks: dict[str, TrustBlock] = {}
+        self._rule_views: dict[str, RuleView] = {}
         self._pair_sets: dict[str, tuple[tuple[int, ...], PairSet]] = {}
 
         self.trust = Trust(st.alignment, self.p)
@@ -277,6 +279,21 @@ class StationModel(mesa.Model):  # type: ignore[misc]
             self._pair_sets[s.name] = c
         return c[1]
 
+    def view(self, s: Station) -> RuleView:
+        """The read-only view station ``s``'s rule gets of the model (one per station)."""
+        v = self._rule_views.get(s.name)
+        if v is None:
+            v = self._rule_views[s.name] = RuleView(self, s)
+        return v
+
+    def asset_table(self) -> tuple[tuple[str, ...], npt.NDArray[np.float64]]:
+        """Asset names and the states x assets holdings."""
+        return tuple(self.states.asset_names), self.states.assets
+
+    def trust_between(self, sources: IntArray, targets: IntArray) -> FloatArray:
+        """Trust of each ``sources[k]`` in ``targets[k]``."""
+        return self.trust.get(sources, targets)
+
     def asset(self, name: str) -> FloatArray:
         """Column of asset ``name`` (zeros if no state has it)."""
         st = self.states
@@ -327,14 +344,14 @@ class StationModel(mesa.Model):  # type: ignore[misc]
 
         Cheng: late entry to an ageing station is worthless ("turn out the
         lights").  Only entrants apply it; sitting members have sunk their
-        integration effort (docs/model.md, *lifetime*).
+        integration effort (docs/odd.md, *lifetime*).
         """
         remaining = max(0, station.close_at - self.year)
         return min(1.0, remaining / float(self.p["lifetime_horizon"]))
 
     def gross_benefit(self, station: Station, idx: IntArray,
                       rights: FloatArray | float) -> FloatArray:
-        """Benefit per step of membership before costs (MODEL.md step 2).
+        """Benefit per step of membership before costs (docs/odd.md, *Submodels*).
 
         Access to the pooled capability (scaled by utilisation ``rights``,
         Foley: rights commensurate with contributions), prestige larger for
@@ -350,7 +367,7 @@ class StationModel(mesa.Model):  # type: ignore[misc]
                       entrant: bool) -> FloatArray:
         """Per-step utility of membership on ``terms``: benefit - felt cost - political cost.
 
-        A payment costs ``due / ability`` (MODEL.md, units): a poor state feels
+        A payment costs ``due / ability`` (docs/odd.md, units): a poor state feels
         the same price more.
         """
         benefit = self.gross_benefit(station, idx, terms.rights)
@@ -381,7 +398,7 @@ class StationModel(mesa.Model):  # type: ignore[misc]
         """Host's expected utility gain per step from admitting ``idx`` paying ``pay``.
 
         Payment is weighted by the host's trust in the guest (its estimate of
-        delivery).  A host admits only when this is positive (MODEL.md: hosts
+        delivery).  A host admits only when this is positive (docs/odd.md: hosts
         are deciders).
         """
         return np.asarray(self.host_trust(station.host, idx) * pay
@@ -531,7 +548,7 @@ class StationModel(mesa.Model):  # type: ignore[misc]
             self._log(s, idx_ok[room:], "refused", "capacity")
             idx_ok = idx_ok[:room]
         if idx_ok.size:
-            s.admit(s.rule.terms(self, s, idx_ok), self.t)
+            s.admit(s.rule.terms(self.view(s), idx_ok), self.t)
             self._log(s, idx_ok, "admitted", "forced")
             if self.t > 0 or not s.founder[idx_ok].all():
                 self._note_guest(s, idx_ok)
@@ -604,7 +621,7 @@ class StationModel(mesa.Model):  # type: ignore[misc]
             if not cand.any():
                 continue
             sv = self.station_view(s)
-            terms = sv.quote if sv.quote is not None else s.rule.quote(self, s, every)
+            terms = sv.quote if sv.quote is not None else s.rule.quote(self.view(s), every)
             util = self.guest_utility(s, every, terms, entrant=True)
             rows.append(np.where(cand, util, -np.inf))
             keys.append(k)
@@ -637,7 +654,7 @@ class StationModel(mesa.Model):  # type: ignore[misc]
                 continue
             s.now.applications += int(apps.size)
             self._log(s, apps, "applied", "")
-            dec = self._drop_banned(s.rule.negotiate(self, s, apps))
+            dec = self._drop_banned(s.rule.negotiate(self.view(s), apps))
             s.admit(dec.admitted, self.t)
             self._note_guest(s, dec.admitted.idx)
             s.cooldown_until[dec.refused] = self.t + 1 + cooldown
@@ -660,7 +677,7 @@ class StationModel(mesa.Model):  # type: ignore[misc]
         for k in range(1, adm.idx.size):
             keep[k] = not self.banned_with(adm.idx[:k][keep[:k]])[adm.idx[k]]
         drop = adm.idx[~keep]
-        kept = Terms(adm.idx[keep], adm.due[keep], adm.rights[keep], adm.contract_end[keep])
+        kept = adm.take(keep)
         codes = np.concatenate((dec.codes, np.full(drop.size, REASON_CODE["ban"], dtype=np.int8)))
         return Decision(kept, np.concatenate((dec.refused, drop)).astype(np.int64), codes)
 
@@ -680,7 +697,7 @@ class StationModel(mesa.Model):  # type: ignore[misc]
         also lowers the defaulter's reputation with every state (seed 004).
 
         Each station's pairs are read and written as one
-        :class:`~stationsim.trust.TrustBlock`, kept for the exit and collect
+        :class:`~stationsim.model.trust.TrustBlock`, kept for the exit and collect
         phases of this step unless a later station's learning shares two of
         its participants (then those phases read trust afresh).
         """
@@ -778,7 +795,7 @@ class StationModel(mesa.Model):  # type: ignore[misc]
             expel |= trust < p["expel_trust"]
             s.remove(guests[expel], self.t, "expelled", cooldown)
             self._log(s, guests[expel], "exit", "expelled")
-            ended, renewed = s.rule.review(self, s)
+            ended, renewed = s.rule.review(self.view(s))
             s.renew(renewed)
             if not p["founders_may_leave"]:  # founders' agreements run on (ISS IGA)
                 bound = ended[s.founder[ended]]

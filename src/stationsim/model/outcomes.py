@@ -1,7 +1,7 @@
 """Outcomes of a finished run: the per-run row, the step table and the membership table.
 
 Column meanings are listed in the README (*Outputs*).  Conventions, also in
-docs/model.md: shares over an empty station are 0 (its member count says it
+docs/odd.md: shares over an empty station are 0 (its member count says it
 is empty); the years to the first non-founding guest of a station that never
 had one are right-censored at the years it was open during the run, with
 ``<station>_first_guest_censored = True``.
@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from stationsim.model import StationModel
+from stationsim.model.core import StationModel
 
 
 def station_prefix(name: str) -> str:

@@ -4,16 +4,16 @@ Every free number of the model is declared here once, as a :class:`Param` with
 a default, a plausible range and the source it rests on (in the manner of EMA
 Workbench's typed parameters, validated when declared).  Scenario files set
 them under ``[parameters]``; sweeps and sensitivity analyses vary them within
-their bounds.  ``docs/model.md`` explains each group.
+their bounds.  ``docs/odd.md`` explains each group.
 
-Paper keys used in ``source`` (files in ``shared/seeds``):
+Paper keys used in ``source`` (full references in ``docs/bibliography.md``):
 
 * ``Foley`` -- 000, *Planning International Collaboration on the CSS*
 * ``Wu`` -- 001, *International Cooperation in China's Space Undertakings*
 * ``Essay002`` -- 002, essay on China's exclusion from the ISS
 * ``Cheng`` -- 003, *U.S.-China Space Cooperation: More Costs Than Benefits*
 * ``Seed004`` -- 004, CSS vs ILRS diplomacy (institutional density)
-* ``choice`` -- a modelling choice MODEL.md leaves open (see docs/model.md)
+* ``choice`` -- a modelling choice the specification left open (docs/odd.md, appendix B)
 """
 
 from __future__ import annotations
@@ -101,11 +101,11 @@ class Param:
 
 _P = Param
 
-#: All model parameters, by name.  Order is the order of docs/model.md.
+#: All model parameters, by name.  Order is the order of docs/odd.md.
 PARAMETERS: dict[str, Param] = {
     p.name: p
     for p in [
-        # --- benefit of membership (MODEL.md step 2) ---
+        # --- benefit of membership (docs/odd.md, *Submodels*) ---
         _P("w_access", 1.0, 0.0, 3.0, doc="value of full access to a station's pooled "
            "capability (per step)", source="Foley: access to the station's pooled capability"),
         _P("access_half", 1.0, 0.1, 5.0, doc="pooled capability at which access value is "
@@ -119,14 +119,14 @@ PARAMETERS: dict[str, Param] = {
            source="Cheng: 'turn out the lights', late entry to an ageing station is worthless"),
         # --- costs ---
         _P("ability_floor", 0.2, 0.01, 1.0, doc="ability to pay of a state with no capability "
-           "and no money; ability = floor + capability + money", source="MODEL.md units"),
+           "and no money; ability = floor + capability + money", source="spec: units"),
         _P("w_alignment", 1.0, 0.0, 3.0, doc="political cost per unit alignment distance to "
            "the host", source="Essay002: compatibility with the leader's policies"),
         _P("w_dual_use", 0.8, 0.0, 3.0, doc="political cost of the host's dual-use risk "
            "military_fusion x (1 - transparency)", source="Essay002/Cheng: military-civil fusion"),
         _P("trust_relief", 0.7, 0.0, 1.0, doc="share of political cost removed by full trust "
            "in the host", source="Wu: lack of mutual confidence limits cooperation"),
-        # --- host utility (MODEL.md: hosts are deciders) ---
+        # --- host utility (docs/odd.md: hosts are deciders) ---
         _P("w_soft_power", 0.3, 0.0, 2.0, doc="host's soft-power value of a developing guest",
            source="Foley: PR value of developing guests (Interkosmos)"),
         _P("w_regional", 0.2, 0.0, 2.0, doc="host's soft-power value of a guest in its region",

@@ -2,7 +2,7 @@
 
 A scenario names the states (inline, from a CSV file, or drawn from
 distributions), the stations and the rule of each, a timeline of events, the
-model parameters (see :mod:`stationsim.params`), the number of steps and the
+model parameters (see :mod:`stationsim.model.params`), the number of steps and the
 seed.  :func:`load_scenario` validates everything before any run starts; a bad
 file raises :class:`ScenarioError` whose message names the file, the field
 path and what is allowed.  The CLI turns that into exit code 2.
@@ -24,7 +24,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from stationsim.params import PARAMETERS
+from stationsim.model.params import PARAMETERS
 from stationsim.rules import RULES
 
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -147,7 +147,7 @@ class StationSpec(_Strict):
 
 
 class EventSpec(_Strict):
-    """One timeline event, applied at the start of ``year`` (MODEL.md step 1)."""
+    """One timeline event, applied at the start of ``year`` (docs/odd.md, *Process overview*)."""
 
     year: int
     type: Literal["ban", "lift_ban", "open", "close", "set", "set_station", "leave", "join",
@@ -609,3 +609,26 @@ def with_overrides(scn: Scenario, overrides: dict[str, Any]) -> Scenario:
             raise ScenarioError(f"{scn.source}: {path}: {exc.args[0]}") from None
     out = scenario_from_dict(data, source=scn.source, text=scn.text)
     return out.model_copy(update={"overrides": {**scn.overrides, **overrides}})
+
+
+def parse_set(items: list[str], source: str = "--set") -> dict[str, Any]:
+    """Parse ``PATH=VALUE`` overrides (``--set``); VALUE is read as a TOML value (bare words
+    are strings).
+
+    Raises
+    ------
+    ScenarioError
+        An item without ``=``.
+    """
+    out: dict[str, Any] = {}
+    for item in items:
+        if "=" not in item:
+            raise ScenarioError(f"--set {item!r}: expected PATH=VALUE, "
+                                "e.g. stations.CSS.rule=quid_pro_quo")
+        path, raw = item.split("=", 1)
+        try:
+            value = tomllib.loads(f"v = {raw}")["v"]
+        except tomllib.TOMLDecodeError:
+            value = raw
+        out[path.strip()] = value
+    return out

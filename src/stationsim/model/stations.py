@@ -1,9 +1,9 @@
 """Stations: host, rule, capacity, lifetime, and the membership arrays.
 
-A :class:`Station` holds its settings from the scenario (MODEL.md, *Station*)
+A :class:`Station` holds its settings from the scenario (docs/odd.md, *Station*)
 and, for every state, arrays of membership state (member or not, terms,
 streaks, join and exit steps), so that every phase of a step works on all
-states at once.  Founders use capacity (docs/model.md, *capacity*).
+states at once.  Founders use capacity (docs/odd.md, *capacity*).
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from stationsim.rules import Rule, get_rule
-from stationsim.rules.base import NEVER, Terms
-from stationsim.scenario import StationSpec
+from stationsim.model.scenario import StationSpec
+from stationsim.rules.base import NEVER, Rule, Terms
+from stationsim.rules.registry import get_rule
 
 #: Reasons a member leaves a station (``Station.exit_reason``, the step log).
 EXIT_REASONS = ("closed", "ban", "expelled", "contract_end", "utility", "event", "capacity")
@@ -189,7 +189,7 @@ class Station:
         """Host's share of the station's cost, after ``extra`` more guest contribution.
 
         The host pays what guests do not: ``max(0, cost - contributions) / cost``.
-        This is the quantity ``host_share_min`` bounds (MODEL.md: hub keeps the
+        This is the quantity ``host_share_min`` bounds (docs/odd.md: hub keeps the
         majority share).
         """
         paid = self.guest_contributions() + extra

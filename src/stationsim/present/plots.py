@@ -8,7 +8,7 @@ with ``fig.savefig(...)`` or :func:`save`.
 
 Grouping: ``by`` is a column of the runs table (``css_rule``, ``scenario``, a
 sweep's varied parameter such as ``stations.CSS.rule``, ``folder`` when
-folders are combined) or the alias ``rule``; see :mod:`stationsim.groups`.
+folders are combined) or the alias ``rule``; see :mod:`stationsim.analysis.groups`.
 The steps and membership tables get the group column by a join on the run
 keys, so pass ``runs=`` with them when the column is not already there.
 
@@ -36,7 +36,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
-from stationsim import groups as G
+from stationsim.analysis import groups as G
 
 # --------------------------------------------------------------------- palette
 
@@ -100,7 +100,7 @@ def group_colours(levels: Sequence[Any]) -> dict[Any, str]:
 # ------------------------------------------------------------ outcome labels
 
 #: Per-station outcome suffix -> (what it is, unit).  Run-level values are at the end of the run
-#: or summed over it, as in :func:`stationsim.outcomes.run_row`.
+#: or summed over it, as in :func:`stationsim.model.outcomes.run_row`.
 STATION_METRICS: dict[str, tuple[str, str]] = {
     "members": ("members at end", "states (host excluded)"),
     "pooled_capability": ("pooled capability", "capability, summed over host and members"),
@@ -777,7 +777,7 @@ def _medians(x: np.ndarray, y: np.ndarray, binned: bool, bins: int) -> tuple[np.
 def figures(data: G.Data, by: str | None = None) -> dict[str, Figure]:
     """The standard figures of a results folder (or folders), by file stem.
 
-    ``by`` defaults to :func:`stationsim.groups.default_by` (the folder, a
+    ``by`` defaults to :func:`stationsim.analysis.groups.default_by` (the folder, a
     sweep's first varied parameter, or the varying rule).
     """
     col = G.resolve_by(data.runs, by) if by is not None else G.default_by(data)
@@ -803,7 +803,7 @@ def sweep_stem(parameter: str) -> str:
 def save(fig: Figure, out_dir: str | Path, stem: str,
          formats: Sequence[str] = ("png", "svg")) -> list[Path]:
     """Write ``fig`` as ``<out_dir>/<stem>.<fmt>`` for each format (atomically); return them."""
-    from stationsim.results import atomic_write
+    from stationsim.running.results import atomic_write
 
     paths = []
     engine = fig.get_layout_engine()

@@ -25,41 +25,20 @@ Mechanism, all applicants at once:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
-from stationsim.rules import register
 from stationsim.rules.base import (
     NEVER,
     REASON_CODE,
-    BoolArray,
     Decision,
     FloatArray,
     IntArray,
     Rule,
+    StationContext,
     Terms,
 )
-
-if TYPE_CHECKING:
-    from stationsim.model import StationModel
-    from stationsim.stations import Station
-
-
-def admission_order(model: StationModel, key: FloatArray, eligible: BoolArray) -> IntArray:
-    """Positions of the ``eligible`` applicants, by ``key`` descending (ties at random) or at
-    random (``admission_order``).
-
-    One uniform draw per applicant (eligible or not) is always taken from the
-    model's generator, so the stream of draws does not depend on the order
-    chosen or on who is eligible.  Sorting only the eligible applicants gives
-    their order in the sort of all (both sorts are stable).
-    """
-    tie = model.rng.random(key.size)
-    idx = eligible.nonzero()[0]
-    if model.p["admission_order"] == "random":
-        return idx[np.argsort(tie[idx], kind="stable")].astype(np.int64)
-    return idx[np.lexsort((tie[idx], -key[idx]))].astype(np.int64)
+from stationsim.rules.ordering import admission_order
+from stationsim.rules.registry import register
 
 
 @register
@@ -69,56 +48,56 @@ class HubAndSpoke(Rule):
     name = "hub_and_spoke"
     quote_is_static = True
 
-    def quote(self, model: StationModel, station: Station, idx: IntArray) -> Terms:
+    def quote(self, ctx: StationContext, idx: IntArray) -> Terms:
         """A spoke's due grows with the capability it brings; rights follow the due."""
-        p = model.p
+        p = ctx.p
         full = p["spoke_min_share"] + p["spoke_cost_share"]
-        share = p["spoke_min_share"] + p["spoke_cost_share"] * model.capability[idx]
-        due = share * station.operating_cost
+        share = p["spoke_min_share"] + p["spoke_cost_share"] * ctx.capability[idx]
+        due = share * ctx.operating_cost
         rights = np.minimum(1.0, share / full) if full > 0 else np.ones(idx.size)
         return Terms(idx, due, rights, np.full(idx.size, NEVER, dtype=np.int64))
 
-    def strategic_value(self, model: StationModel, station: Station, idx: IntArray) -> FloatArray:
+    def strategic_value(self, ctx: StationContext, idx: IntArray) -> FloatArray:
         """The hub's view of what an applicant brings (capability, soft power, alignment)."""
-        p = model.p
+        p = ctx.p
         return np.asarray(
-            p["w_strategic"] * model.capability[idx]
-            + p["w_soft_power"] * model.developing[idx]
-            + p["w_regional"] * model.regional(idx, station.host)
-            + p["hub_alignment_value"] * (1.0 - model.host_distance(station.host, idx))
+            p["w_strategic"] * ctx.capability[idx]
+            + p["w_soft_power"] * ctx.developing(idx)
+            + p["w_regional"] * ctx.regional(idx)
+            + p["hub_alignment_value"] * (1.0 - ctx.host_distance(idx))
         )
 
-    def negotiate(self, model: StationModel, station: Station, applicants: IntArray) -> Decision:
+    def negotiate(self, ctx: StationContext, applicants: IntArray) -> Decision:
         """Screen applicants by value, trust, veto and the hub's gain; fill slots in order."""
-        p = model.p
+        p = ctx.p
         apps = applicants
-        terms = self.quote(model, station, apps)
-        trust = model.host_trust(station.host, apps)
-        gain = model.host_gain(station, apps, terms.due)
-        fail_trust = trust < model.trust_screen(station, float(p["hub_trust_threshold"]))
-        fail_value = self.strategic_value(model, station, apps) < p["hub_value_threshold"]
+        terms = self.quote(ctx, apps)
+        trust = ctx.host_trust(apps)
+        gain = ctx.host_gain(apps, terms.due)
+        fail_trust = trust < ctx.trust_screen(float(p["hub_trust_threshold"]))
+        fail_value = self.strategic_value(ctx, apps) < p["hub_value_threshold"]
         codes = np.zeros(apps.size, dtype=np.int8)
         codes[gain <= 0.0] = REASON_CODE["host_gain"]  # the first failing check names the reason
-        members = station.members
-        if station.partner_veto and members.size:
+        members = ctx.members
+        if ctx.partner_veto and members.size:
             # only applicants passing the trust and value screens can be refused for a veto
             ask = np.flatnonzero(~fail_trust & ~fail_value)
             if ask.size:
                 sub = apps[ask]
-                t = model.trust.get(np.repeat(members, sub.size), np.tile(sub, members.size))
+                t = ctx.trust_between(np.repeat(members, sub.size), np.tile(sub, members.size))
                 vetoed = (t.reshape(members.size, sub.size) < p["veto_threshold"]).any(axis=0)
                 codes[ask[vetoed]] = REASON_CODE["veto"]
         codes[fail_value] = REASON_CODE["value"]
         codes[fail_trust] = REASON_CODE["trust"]
-        queue = admission_order(model, gain, codes == 0)  # eligible applicants, best first
-        slots = station.free_slots
-        cost = station.operating_cost
-        paid = station.guest_contributions()  # grows as applicants are admitted
+        queue = admission_order(ctx, gain, codes == 0)  # eligible applicants, best first
+        slots = ctx.free_slots
+        cost = ctx.operating_cost
+        paid = ctx.guest_contributions()  # grows as applicants are admitted
         take = np.zeros(apps.size, dtype=bool)
         while queue.size and slots > 0:
-            # the next applicant whose due keeps the host's share (as in Station.host_share)
+            # the next applicant whose due keeps the host's share (as in the station's host share)
             share = np.maximum(0.0, cost - paid - terms.due[queue]) / cost
-            fits = np.flatnonzero(share >= station.host_share_min)
+            fits = np.flatnonzero(share >= ctx.host_share_min)
             if fits.size == 0:
                 break
             first = int(fits[0])
@@ -129,5 +108,5 @@ class HubAndSpoke(Rule):
             paid += float(terms.due[k])
             queue = queue[first + 1:]
         codes[queue] = REASON_CODE["capacity" if slots == 0 else "host_share"]
-        adm = Terms(apps[take], terms.due[take], terms.rights[take], terms.contract_end[take])
+        adm = terms.take(take)
         return Decision(adm, apps[~take], codes[~take])

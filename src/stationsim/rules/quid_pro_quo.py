@@ -26,17 +26,19 @@ Mechanism, all applicants at once:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
-from stationsim.rules import register
-from stationsim.rules.base import REASON_CODE, Decision, FloatArray, IntArray, Rule, Terms
-from stationsim.rules.hub_and_spoke import admission_order
-
-if TYPE_CHECKING:
-    from stationsim.model import StationModel
-    from stationsim.stations import Station
+from stationsim.rules.base import (
+    REASON_CODE,
+    Decision,
+    FloatArray,
+    IntArray,
+    Rule,
+    StationContext,
+    Terms,
+)
+from stationsim.rules.ordering import admission_order
+from stationsim.rules.registry import register
 
 
 @register
@@ -45,77 +47,76 @@ class QuidProQuo(Rule):
 
     name = "quid_pro_quo"
 
-    def ability(self, model: StationModel, station: Station, idx: IntArray) -> FloatArray:
+    def ability(self, ctx: StationContext, idx: IntArray) -> FloatArray:
         """``ability_floor + capability + money + host-valued other assets``."""
-        st = model.states
-        weights = station.asset_values.copy()
-        if "money" in st.asset_names:
-            weights[st.asset_names.index("money")] = 1.0  # money always at face value
-        return np.asarray(model.p["ability_floor"] + model.capability[idx]
-                          + st.assets[idx] @ weights)
+        weights = ctx.asset_values.copy()
+        if "money" in ctx.asset_names:
+            weights[ctx.asset_names.index("money")] = 1.0  # money always at face value
+        return np.asarray(ctx.p["ability_floor"] + ctx.capability[idx]
+                          + ctx.assets[idx] @ weights)
 
-    def reservation(self, model: StationModel, station: Station, idx: IntArray) -> FloatArray:
+    def reservation(self, ctx: StationContext, idx: IntArray) -> FloatArray:
         """Host's lowest acceptable price per step for each guest."""
-        trust = np.maximum(model.host_trust(station.host, idx), 0.05)
-        return np.asarray(np.maximum(0.0, -model.host_value(station, idx)) / trust)
+        trust = np.maximum(ctx.host_trust(idx), 0.05)
+        return np.asarray(np.maximum(0.0, -ctx.host_value(idx)) / trust)
 
-    def willingness(self, model: StationModel, station: Station, idx: IntArray,
+    def willingness(self, ctx: StationContext, idx: IntArray,
                     entrant: bool) -> FloatArray:
         """Guest's highest acceptable price per step (payment units)."""
-        benefit = model.gross_benefit(station, idx, 1.0)
+        benefit = ctx.gross_benefit(idx, 1.0)
         if entrant:
-            benefit = benefit * model.lifetime_factor(station)
-        net = benefit - model.political_cost(idx, station.host)
-        return np.asarray(net * model.ability(station, idx))
+            benefit = benefit * ctx.lifetime_factor()
+        net = benefit - ctx.political_cost(idx)
+        return np.asarray(net * ctx.ability(idx))
 
-    def _contract(self, model: StationModel, idx: IntArray, price: FloatArray) -> Terms:
-        end = np.full(idx.size, model.t + int(model.p["contract_steps"]), dtype=np.int64)
+    def _contract(self, ctx: StationContext, idx: IntArray, price: FloatArray) -> Terms:
+        end = np.full(idx.size, ctx.t + int(ctx.p["contract_steps"]), dtype=np.int64)
         return Terms(idx, price, np.ones(idx.size), end)
 
-    def _price(self, model: StationModel, station: Station, idx: IntArray,
+    def _price(self, ctx: StationContext, idx: IntArray,
                r: FloatArray, w: FloatArray) -> FloatArray:
-        gap = model.capability[station.host] - model.capability[idx]
-        beta = np.clip(0.5 + model.p["bargaining_gap_weight"] * gap, 0.0, 1.0)
+        gap = ctx.capability[ctx.host] - ctx.capability[idx]
+        beta = np.clip(0.5 + ctx.p["bargaining_gap_weight"] * gap, 0.0, 1.0)
         return np.asarray(r + beta * np.maximum(0.0, w - r))
 
-    def quote(self, model: StationModel, station: Station, idx: IntArray) -> Terms:
+    def quote(self, ctx: StationContext, idx: IntArray) -> Terms:
         """An applicant expects to pay at least the host's reservation price."""
-        return self._contract(model, idx, self.reservation(model, station, idx))
+        return self._contract(ctx, idx, self.reservation(ctx, idx))
 
-    def terms(self, model: StationModel, station: Station, idx: IntArray) -> Terms:
+    def terms(self, ctx: StationContext, idx: IntArray) -> Terms:
         """Founders and forced entrants get the Nash price (at least the reservation)."""
-        r = self.reservation(model, station, idx)
-        w = self.willingness(model, station, idx, entrant=False)
-        return self._contract(model, idx, self._price(model, station, idx, r, w))
+        r = self.reservation(ctx, idx)
+        w = self.willingness(ctx, idx, entrant=False)
+        return self._contract(ctx, idx, self._price(ctx, idx, r, w))
 
-    def negotiate(self, model: StationModel, station: Station, applicants: IntArray) -> Decision:
+    def negotiate(self, ctx: StationContext, applicants: IntArray) -> Decision:
         """Bargain with every applicant; fill slots in order of surplus."""
         apps = applicants
-        r = self.reservation(model, station, apps)
-        w = self.willingness(model, station, apps, entrant=True)
-        threshold = model.trust_screen(station, float(model.p["qpq_trust_threshold"]))
+        r = self.reservation(ctx, apps)
+        w = self.willingness(ctx, apps, entrant=True)
+        threshold = ctx.trust_screen(float(ctx.p["qpq_trust_threshold"]))
         codes = np.zeros(apps.size, dtype=np.int8)
         codes[w < r] = REASON_CODE["price"]
-        codes[model.host_trust(station.host, apps) < threshold] = REASON_CODE["trust"]
-        ok = admission_order(model, w - r, codes == 0)  # in order of surplus
-        slots = station.free_slots
+        codes[ctx.host_trust(apps) < threshold] = REASON_CODE["trust"]
+        ok = admission_order(ctx, w - r, codes == 0)  # in order of surplus
+        slots = ctx.free_slots
         codes[ok[slots:]] = REASON_CODE["capacity"]
         take = np.zeros(apps.size, dtype=bool)
         take[ok[:slots]] = True
         adm = apps[take]
-        price = self._price(model, station, adm, r[take], w[take])
-        return Decision(self._contract(model, adm, price), apps[~take], codes[~take])
+        price = self._price(ctx, adm, r[take], w[take])
+        return Decision(self._contract(ctx, adm, price), apps[~take], codes[~take])
 
-    def review(self, model: StationModel, station: Station) -> tuple[IntArray, Terms]:
+    def review(self, ctx: StationContext) -> tuple[IntArray, Terms]:
         """Contracts ending now are renewed when both sides still gain."""
-        m = station.members
-        due_now = m[station.contract_end[m] <= model.t]
+        m = ctx.members
+        due_now = m[ctx.contract_end[m] <= ctx.t]
         if due_now.size == 0:
-            return due_now, self._contract(model, due_now, np.empty(0))
-        r = self.reservation(model, station, due_now)
-        w = self.willingness(model, station, due_now, entrant=False)
-        threshold = model.trust_screen(station, float(model.p["qpq_trust_threshold"]))
-        ok = (w >= r) & (model.host_trust(station.host, due_now) >= threshold)
+            return due_now, self._contract(ctx, due_now, np.empty(0))
+        r = self.reservation(ctx, due_now)
+        w = self.willingness(ctx, due_now, entrant=False)
+        threshold = ctx.trust_screen(float(ctx.p["qpq_trust_threshold"]))
+        ok = (w >= r) & (ctx.host_trust(due_now) >= threshold)
         keep = due_now[ok]
-        price = self._price(model, station, keep, r[ok], w[ok])
-        return due_now[~ok], self._contract(model, keep, price)
+        price = self._price(ctx, keep, r[ok], w[ok])
+        return due_now[~ok], self._contract(ctx, keep, price)

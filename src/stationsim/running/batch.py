@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from stationsim.model import StationModel
-from stationsim.outcomes import membership_table, run_row, step_table
-from stationsim.scenario import Scenario
+from stationsim.model.core import StationModel
+from stationsim.model.outcomes import membership_table, run_row, step_table
+from stationsim.model.scenario import Scenario
 
 
 def run_seed(master: int, index: int) -> int:

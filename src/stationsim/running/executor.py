@@ -63,11 +63,17 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from stationsim.batch import run_one, run_seed
-from stationsim.results import TABLES, atomic_write, environment, now_iso, write_json
-from stationsim.scenario import Scenario, scenario_from_dict, with_overrides
+from stationsim.model.scenario import Scenario, scenario_from_dict, with_overrides
+from stationsim.running.batch import run_one, run_seed
+from stationsim.running.results import (
+    PART_KEY,
+    TABLES,
+    atomic_write,
+    environment,
+    now_iso,
+    write_json,
+)
 
-PART_KEY = b"stationsim.part"
 BACKENDS = ("local", "dask")
 #: rows gathered before a row group is written when parts are consolidated
 ROW_GROUP_ROWS = 65_536
@@ -99,7 +105,7 @@ class Job:
     Attributes
     ----------
     kind : {"run", "sweep"}
-        ``run`` tables are those of :func:`stationsim.batch.run`; ``sweep``
+        ``run`` tables are those of :func:`stationsim.running.batch.run`; ``sweep``
         tables add ``run_id``, ``point`` and one column per varied field.
     scenario : str
         The base scenario's data as JSON (states inlined).
@@ -692,26 +698,6 @@ def execute(job: Job, out: Path, manifest: dict[str, Any], *, workers: int | Non
 
 def _raise_interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
-
-
-def read_parts(out: Path, job_fingerprint: str, table: str) -> pd.DataFrame:
-    """The good parts of ``table`` in an unfinished folder, in run-id order (for peeking)."""
-    frames = []
-    for p in sorted((out / "parts" / table).glob("part-*.parquet")):
-        try:
-            pf = pq.ParquetFile(p)
-            stamp = json.loads((pf.schema_arrow.metadata or {}).get(PART_KEY, b"{}"))
-            if stamp.get("fingerprint") != job_fingerprint:
-                continue
-            data = pf.read()
-        except Exception:  # a partial part is skipped, never read as good
-            continue
-        if data.num_rows == stamp.get("rows"):
-            frames.append(data.replace_schema_metadata(
-                {k: v for k, v in (data.schema.metadata or {}).items() if k != PART_KEY}))
-    if not frames:
-        return pd.DataFrame()
-    return pa.concat_tables(frames, promote_options="permissive").to_pandas()
 
 
 __all__ = ["ExecutorInputError", "Job", "OutputError", "SchedulerError", "check_out",

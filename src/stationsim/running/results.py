@@ -15,13 +15,16 @@ import platform
 import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
-from stationsim.batch import Results
-from stationsim.scenario import Scenario
+from stationsim.model.scenario import Scenario
+from stationsim.running.batch import Results
 
 TABLES = ("runs", "steps", "membership")
 _UMASK = os.umask(0)
@@ -66,9 +69,11 @@ def environment() -> dict[str, str]:
     import mesa
     import numpy
 
-    from stationsim import __version__
-
-    return {"stationsim": __version__, "python": platform.python_version(),
+    try:
+        version = metadata.version("stationsim")
+    except metadata.PackageNotFoundError:  # pragma: no cover - a bare source tree
+        version = "0.0.0+unknown"
+    return {"stationsim": version, "python": platform.python_version(),
             "mesa": mesa.__version__, "numpy": numpy.__version__, "pandas": pd.__version__}
 
 
@@ -137,9 +142,31 @@ def load_results(path: str | Path, partial: bool = False) -> Results:
             raise FileNotFoundError(
                 f"{p}: unfinished ({status}, {prog.get('runs_done')} of {prog.get('runs')} runs); "
                 "finish it with the same command and --resume, or pass partial=True")
-        from stationsim.executor import read_parts
-
         tables = {name: read_parts(p, meta.get("fingerprint", ""), name) for name in TABLES}
         return Results(meta=meta, **tables)
     tables = {name: pd.read_parquet(p / f"{name}.parquet") for name in TABLES}
     return Results(meta=meta, **tables)
+
+
+#: Key of a part file's stamp (job fingerprint, row count) in its Parquet metadata.
+PART_KEY = b"stationsim.part"
+
+
+def read_parts(out: Path, job_fingerprint: str, table: str) -> pd.DataFrame:
+    """The good parts of ``table`` in an unfinished folder, in run-id order (for peeking)."""
+    frames = []
+    for p in sorted((out / "parts" / table).glob("part-*.parquet")):
+        try:
+            pf = pq.ParquetFile(p)
+            stamp = json.loads((pf.schema_arrow.metadata or {}).get(PART_KEY, b"{}"))
+            if stamp.get("fingerprint") != job_fingerprint:
+                continue
+            data = pf.read()
+        except Exception:  # a partial part is skipped, never read as good
+            continue
+        if data.num_rows == stamp.get("rows"):
+            frames.append(data.replace_schema_metadata(
+                {k: v for k, v in (data.schema.metadata or {}).items() if k != PART_KEY}))
+    if not frames:
+        return pd.DataFrame()
+    return pa.concat_tables(frames, promote_options="permissive").to_pandas()

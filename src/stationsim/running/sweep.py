@@ -3,7 +3,7 @@
 A sweep file (TOML, ``scenarios/sweeps/``) names a ``base`` scenario (a path
 relative to the sweep file), the fields to vary by their dotted scenario path
 (``parameters.learn_rate``, ``stations.CSS.rule``, ``states.CHN.transparency``
-... anything :func:`stationsim.scenario.with_overrides` accepts), a sampler,
+... anything :func:`stationsim.model.scenario.with_overrides` accepts), a sampler,
 the number of samples, the replications per point and a master seed::
 
     name = "example"
@@ -46,9 +46,9 @@ Point *p*, replication *r* is run ``run_id = p * replications + r``; its seed
 is ``batch.run_seed(seed, run_id)`` (or ``run_seed(seed, r)`` with
 ``common_random_numbers = true``, so every point sees the same random
 streams).  Validation happens before anything runs: a bad sweep raises
-:class:`~stationsim.scenario.ScenarioError` naming the file, the field path
+:class:`~stationsim.model.scenario.ScenarioError` naming the file, the field path
 and what is allowed, and every point is checked against the scenario with
-:func:`~stationsim.scenario.with_overrides`.
+:func:`~stationsim.model.scenario.with_overrides`.
 """
 
 from __future__ import annotations
@@ -63,11 +63,8 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from stationsim.executor import Job, default_chunk_runs, execute, scenario_data
-from stationsim.params import PARAMETERS
-from stationsim.results import scenario_manifest
-from stationsim.rules import RULES
-from stationsim.scenario import (
+from stationsim.model.params import PARAMETERS
+from stationsim.model.scenario import (
     STATE_ATTRIBUTES,
     Scenario,
     ScenarioError,
@@ -78,6 +75,9 @@ from stationsim.scenario import (
     validation_message,
     with_overrides,
 )
+from stationsim.rules import RULES
+from stationsim.running.executor import Job, default_chunk_runs, execute, scenario_data
+from stationsim.running.results import scenario_manifest
 
 Value = bool | int | float | str
 SAMPLERS = ("grid", "random", "lhs", "sobol", "morris")
@@ -493,7 +493,7 @@ def run_sweep(sweep: Sweep | str | Path, out: str | Path, *, workers: int | None
     """Run a sweep into the folder ``out`` and return its manifest.
 
     The Python form of ``stationsim sweep``; load the tables with
-    :func:`stationsim.load_results`.  See :func:`stationsim.executor.execute`
+    :func:`stationsim.load_results`.  See :func:`stationsim.running.executor.execute`
     for the options.
     """
     sw = sweep if isinstance(sweep, Sweep) else load_sweep(sweep)
