@@ -110,8 +110,8 @@ from matplotlib.lines import Line2D
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from stationsim.analysis import compare as C
-from stationsim.model.core import STEP_COLUMNS, StationModel
-from stationsim.model.outcomes import run_row
+from stationsim.model.core import StationModel
+from stationsim.model.outcomes import MEMBER_CLASSES, STEP_COLUMNS, run_row
 from stationsim.model.scenario import (
     Scenario,
     ScenarioError,
@@ -145,7 +145,7 @@ Verdict = Literal["supported", "not supported", "inconclusive"]
 VERDICTS: tuple[Verdict, ...] = ("supported", "not supported", "inconclusive")
 CLAIMS = ("H1", "H2", "H3", "H4", "H5", "H6")
 #: ``where`` conditions of derived outcomes (``member_of:<STATION>`` and ``not:`` aside).
-CONDITIONS = ("regional", "developing", "major_power", "capable", "low_capability")
+CONDITIONS = ("regional", *MEMBER_CLASSES)
 #: Name of the experiment's results file inside its folder.
 RESULT_FILE = "experiment.json"
 
@@ -586,14 +586,10 @@ def outcome_values(outcome: str | OutcomeSpec, runs: pd.DataFrame, steps: pd.Dat
 
 def _condition(term: str, guests: pd.DataFrame, host: pd.DataFrame, membership: pd.DataFrame,
                params: Mapping[str, Any], key: list[str]) -> pd.Series:
-    if term == "developing":
-        return guests["developing"].astype(bool)
-    if term == "major_power":
-        return guests["capability"] >= float(params["major_power_threshold"])
-    if term == "capable":
-        return guests["capability"] >= float(params["capable_threshold"])
-    if term == "low_capability":
-        return guests["capability"] <= float(params["low_capability_threshold"])
+    if term in MEMBER_CLASSES:  # the classes the run row counts (stationsim.OUTCOMES)
+        mask = MEMBER_CLASSES[term](guests["capability"].to_numpy(dtype=float),
+                                    guests["developing"].to_numpy(dtype=bool), params)
+        return pd.Series(mask, index=guests.index)
     if term == "regional":
         scope = "continent" if params["regional_scope"] == "continent" else "region"
         place = host[[*key, scope]].rename(columns={scope: "_host_place"})

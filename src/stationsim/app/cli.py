@@ -532,6 +532,18 @@ def _experiment(file: Path, replications: int | None, out: Path | None, workers:
     typer.echo(f"  results: {target} (report {target / 'report.html'})")
 
 
+@app.command("outcomes")
+def outcomes_cmd() -> None:
+    """List every output column (the outcome registry, stationsim.OUTCOMES) as a Markdown
+    table: scope, column, dtype, unit, label, the claim or paper it serves."""
+    from stationsim.analysis.compare import markdown_table
+    from stationsim.model.outcomes import outcome_table
+
+    t = outcome_table()
+    t["column"] = "`" + t["column"] + "`"
+    typer.echo(markdown_table(t.rename(columns={"censored_by": "censored by"})))
+
+
 def main() -> None:
     """Entry point of the ``stationsim`` console script."""
     app()

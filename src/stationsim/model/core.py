@@ -41,23 +41,16 @@ import numpy as np
 import numpy.typing as npt
 
 from stationsim.model.agents import State, StateTable
+from stationsim.model.outcomes import STEP_COLUMNS, step_values
 from stationsim.model.scenario import EventSpec, Scenario
 from stationsim.model.stations import Station, StepCounts
 from stationsim.model.trust import PairSet, Trust, TrustBlock
 from stationsim.model.views import RuleView
-from stationsim.rules.base import REASON_CODE, Decision, Terms
+from stationsim.rules.base import REASON_CODE, REFUSAL_REASONS, Decision, Terms
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
-
-#: Columns of the per-step table, in order (see README, *Outputs*).
-STEP_COLUMNS = (
-    "step", "year", "station", "open", "members", "pooled_capability", "host_cost_share",
-    "mean_member_trust", "applications", "admissions", "refusals", "defaults",
-    "host_defaults", "exits", "capacity_used", "host_utility", "guest_utility",
-)
-
 
 class Params(dict[str, Any]):
     """Parameter values by name; counts assignments so derived columns can be cached."""
@@ -660,6 +653,7 @@ class StationModel(mesa.Model):  # type: ignore[misc]
             s.cooldown_until[dec.refused] = self.t + 1 + cooldown
             s.now.admissions += int(dec.admitted.idx.size)
             s.now.refusals += int(dec.refused.size)
+            s.refusal_counts += np.bincount(dec.codes, minlength=len(REFUSAL_REASONS) + 1)
             self._log(s, dec.admitted.idx, "admitted", "")
             if self.log_events:
                 self._log(s, dec.refused, "refused", dec.reasons)
@@ -811,7 +805,7 @@ class StationModel(mesa.Model):  # type: ignore[misc]
 
     # phase 6 ---------------------------------------------------------------
 
-    def _mean_member_trust(self, s: Station) -> float:
+    def mean_member_trust(self, s: Station) -> float:
         """Mean trust among the station's participants (from this step's block if valid)."""
         blk = self._blocks.get(s.name)
         parts = s.participants_sorted
@@ -824,25 +818,13 @@ class StationModel(mesa.Model):  # type: ignore[misc]
         return float(blk.current[keep[blk.oi] & keep[blk.ji]].mean())
 
     def _collect(self) -> None:
+        """The step's row of every station (:data:`~stationsim.model.outcomes.STEP_COLUMNS`)."""
         rec = self.step_records
         for s in self.stations:
-            m = s.members
-            is_open = s.is_open(self.year)
-            now = s.now
-            s.years_member[m] += 1
-            row = (
-                self.t, self.year, s.name, is_open, int(m.size),
-                float(self.capability[s.participants].sum()) if is_open else 0.0,
-                s.host_share(),
-                self._mean_member_trust(s) if m.size else 0.0,
-                now.applications, now.admissions, now.refusals, now.defaults,
-                now.host_defaults, now.exits,
-                m.size / s.capacity if s.capacity else 0.0,
-                now.host_utility, now.guest_utility,
-            )
-            for col, val in zip(STEP_COLUMNS, row, strict=True):
+            s.years_member[s.members] += 1
+            for col, val in zip(STEP_COLUMNS, step_values(self, s), strict=True):
                 rec[col].append(val)
-            tot = s.totals
+            now, tot = s.now, s.totals
             tot.applications += now.applications
             tot.admissions += now.admissions
             tot.refusals += now.refusals

@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from stationsim.model.scenario import StationSpec
-from stationsim.rules.base import NEVER, Rule, Terms
+from stationsim.rules.base import NEVER, REFUSAL_REASONS, Rule, Terms
 from stationsim.rules.registry import get_rule
 
 #: Reasons a member leaves a station (``Station.exit_reason``, the step log).
@@ -78,6 +78,8 @@ class Station:
     delivered_last: FloatArray = field(init=False)
     cum_utility: FloatArray = field(init=False)
     years_member: IntArray = field(init=False)
+    #: refusals at negotiation by reason code (0: none; see REFUSAL_REASONS)
+    refusal_counts: IntArray = field(init=False)
     host_cum_utility: float = 0.0
     host_delivered_last: float = 1.0
     opened: bool = False
@@ -110,6 +112,7 @@ class Station:
         self.delivered_last = np.ones(n)
         self.cum_utility = np.zeros(n)
         self.years_member = np.zeros(n, dtype=np.int64)
+        self.refusal_counts = np.zeros(len(REFUSAL_REASONS) + 1, dtype=np.int64)
 
     @classmethod
     def from_spec(cls, spec: StationSpec, index: dict[str, int], asset_names: list[str]) -> Station:
