@@ -40,6 +40,7 @@ import mesa
 import numpy as np
 import numpy.typing as npt
 
+from stationsim.model import market
 from stationsim.model.agents import State, StateTable
 from stationsim.model.outcomes import STEP_COLUMNS, step_values
 from stationsim.model.scenario import EventSpec, Scenario
@@ -107,9 +108,9 @@ class _StationView:
         self.key = key
         hv = model.host_view(s.host)
         self.ability = s.rule.ability(model.view(s), every)
-        self.soft_strategic = (p["w_soft_power"] * model.developing
-                               + p["w_regional"] * hv.regional
-                               + p["w_strategic"] * model.capability)
+        self.soft_strategic = (s.weight("soft_power", p) * model.developing
+                               + s.weight("regional", p) * hv.regional
+                               + s.weight("strategic", p) * model.capability)
         self.slot = p["slot_cost_share"] * s.operating_cost
         self.quote = s.rule.quote(model.view(s), every) if s.rule.quote_is_static else None
         self._pool: tuple[int, float, FloatArray] | None = None
@@ -383,7 +384,7 @@ class StationModel(mesa.Model):  # type: ignore[misc]
         if trust is None:
             trust = self.host_trust(station.host, idx)
         du = self._attr_columns()[0]
-        leak = (self.p["w_leakage"] * (1.0 - trust) * self._at(du, idx)
+        leak = (station.weight("leakage", self.p) * (1.0 - trust) * self._at(du, idx)
                 * self._at(hv.gap1, idx))
         return np.asarray(self._at(sv.soft_strategic, idx) - leak - sv.slot)
 
@@ -394,7 +395,8 @@ class StationModel(mesa.Model):  # type: ignore[misc]
         delivery).  A host admits only when this is positive (docs/odd.md: hosts
         are deciders).
         """
-        return np.asarray(self.host_trust(station.host, idx) * pay
+        revenue = station.weight("revenue", self.p)
+        return np.asarray(revenue * self.host_trust(station.host, idx) * pay
                           + self.host_value(station, idx))
 
     def trust_screen(self, station: Station, threshold: float) -> float:
@@ -446,6 +448,7 @@ class StationModel(mesa.Model):  # type: ignore[misc]
         choice = self._evaluate()
         self._negotiate(choice)
         self._deliver_and_learn()
+        self._sell_flights()
         self._exit()
         self._collect()
         self.t += 1
@@ -745,7 +748,8 @@ class StationModel(mesa.Model):  # type: ignore[misc]
             felt = d_m * due / self.ability(s, m)
             u_m = (self.gross_benefit(s, m, s.rights[m]) * float(d_h) - felt
                    - self.political_cost(m, h, t_in_h))
-            u_h = float((d_m * due).sum() + self.host_value(s, m, t_h).sum())
+            u_h = float(s.weight("revenue", p) * (d_m * due).sum()
+                        + self.host_value(s, m, t_h).sum())
             s.cum_utility[m] += u_m
             s.host_cum_utility += u_h
             s.now.host_utility = u_h
@@ -762,6 +766,70 @@ class StationModel(mesa.Model):  # type: ignore[misc]
         self.trust.drift(drift)
         for b in blocks.values():
             b.drifted(drift)
+
+    # phase 4b --------------------------------------------------------------
+
+    def _sell_flights(self) -> None:
+        """Guest flights: each open station's sellers sell seats (:mod:`~stationsim.model.market`).
+
+        Only stations with sellers take part, so a scenario without a seat
+        market draws nothing here and keeps its random stream.
+        """
+        p = self.p
+        year = self.year
+        prestige = self._attr_columns()[1]
+        for s in self.stations:
+            if not s.sellers or not s.is_open(year):
+                continue
+            every = self.everyone
+            cand = np.ones(self.n, dtype=bool)
+            cand[s.participants] = False
+            cand &= ~self.banned_with(s.participants)
+            waited = (s.last_flight_step < 0) | (
+                s.last_flight_step + int(p["flight_cooldown"]) <= self.t)
+            cand &= waited
+            if not cand.any():
+                continue
+            ability = (p["ability_floor"] + self.capability + self.asset("money"))
+            value = p["w_flight"] + prestige
+            for seller, spec in s.sellers:
+                lo = spec.open_from if spec.open_from is not None else s.open_from
+                hi = spec.close_at if spec.close_at is not None else s.close_at
+                if not lo <= year < hi or spec.seats == 0 or not cand.any():
+                    continue
+                util = market.flight_utility(value, spec.price, ability,
+                                             self.political_cost(every, s.host))
+                ok = cand.copy()
+                if seller == s.host:  # the host sells when revenue and value beat the cost
+                    ok &= (s.weight("revenue", p) * spec.price
+                           + self.host_value(s, every)) > 0.0
+                else:  # a partner or provider sells when the price covers a seat's cost
+                    ok &= spec.price >= self.station_view(s).slot
+                if seller >= 0:
+                    ok[seller] = False
+                    if spec.screen == "trust":
+                        ok &= self.trust.get(np.full(self.n, seller), every) >= \
+                            p["flight_trust_threshold"]
+                    elif spec.screen == "alignment":
+                        ok &= self.trust.distance(every, seller) <= p["flight_max_distance"]
+                tie = self.rng.random(self.n)
+                buyers = market.allocate(util, ok, spec.seats, tie)
+                if buyers.size == 0:
+                    continue
+                kind = 0 if seller == s.host else (2 if seller < 0 else 1)
+                s.seats_sold[kind] += buyers.size
+                s.flights[buyers] += 1
+                first = s.first_flight_step[buyers] < 0
+                s.first_flight_step[buyers[first]] = self.t
+                s.last_flight_step[buyers] = self.t
+                s.cum_utility[buyers] += util[buyers]
+                if kind == 0:
+                    rev = s.weight("revenue", p) * spec.price * buyers.size
+                    s.seat_revenue += rev
+                    s.host_cum_utility += rev
+                    s.now.host_utility += rev
+                cand[buyers] = False
+                self._log(s, buyers, "flight", market.SELLER_KINDS[kind])
 
     # phase 5 ---------------------------------------------------------------
 

@@ -255,6 +255,18 @@ _station("host_utility", "float", "utility units, summed over run", "host utilit
          "hosts are deciders (H4)", lambda e: e.s.host_cum_utility)
 _station("guest_utility", "float", "utility units, summed over run", "guest utility",
          "bookkeeping", lambda e: float(e.s.cum_utility.sum()))
+_station("seats_sold", "int", "seats over run", "guest-flight seats sold",
+         "model v2: seat market (ISS guest flights were bought)",
+         lambda e: int(e.s.seats_sold.sum()))
+for _k, _kind in enumerate(("host", "partner", "commercial")):
+    _station(f"seats_sold_{_kind}", "int", "seats over run", f"seats sold by the {_kind}",
+             "model v2: seat market (Soyuz seats; Axiom)",
+             (lambda k: (lambda e: int(e.s.seats_sold[k])))(_k))
+_station("guest_flyers", "int", "states", "states whose national flew as a guest",
+         "model v2: seat market; pattern: who flies", lambda e: int((e.s.flights > 0).sum()))
+_station("seat_revenue", "float", "utility units, summed over run",
+         "host's revenue from seats", "model v2: host objectives (revenue)",
+         lambda e: float(e.s.seat_revenue))
 
 
 def _refusals_for(code: int) -> Callable[[StationEnd], int]:
@@ -408,6 +420,11 @@ _membership("years_member", "int", "years", "years a member", "bookkeeping",
             lambda m: _cat(m, "years_member"))
 _membership("net_utility", "float", "utility units, summed over run",
             "net utility from the station", "bookkeeping", lambda m: _cat(m, "cum_utility"))
+_membership("flights", "int", "count", "guest flights of its nationals",
+            "model v2: seat market", lambda m: _cat(m, "flights"))
+_membership("first_flight_year", "int", "year", "first guest flight (year)",
+            "pattern: who flies, and when", lambda m: _steps(_cat(m, "first_flight_step"),
+                                                             m.start_year))
 _membership("capability", "float", "capability (0-1)", "capability", "input",
             lambda m: _tile(m, m.states.capability))
 _membership("alignment", "float", "-1 U.S. .. +1 China", "alignment", "input",

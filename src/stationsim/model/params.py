@@ -196,6 +196,18 @@ PARAMETERS: dict[str, Param] = {
         _P("admission_order", "value", kind="category", categories=("value", "random"),
            doc="order of admission when capacity binds: by the host's gain, or random",
            source="choice"),
+        # --- guest flights: the seat market (model v2) ---
+        _P("w_flight", 1.0, 0.0, 5.0, doc="value to a state of one guest flight of a national "
+           "(a bought or bartered seat), before its prestige value",
+           source="documented fact: most ISS guest nationals flew on bought seats "
+           "(data/cases/iss_guests.csv); Foley 2014: public-relations value"),
+        _P("flight_trust_threshold", 0.3, 0.0, 1.0, doc="a seller screening by trust sells only "
+           "to buyers it trusts at least this much", source="Wu 2016: mutual confidence"),
+        _P("flight_max_distance", 0.6, 0.0, 1.0, doc="a seller screening by alignment sells only "
+           "to buyers within this normalised alignment distance",
+           source="Foley 2014: Interkosmos flew allies' cosmonauts"),
+        _P("flight_cooldown", 8, 0, 50, kind="int", doc="years a state waits after a guest flight "
+           "before it buys another seat at the same station", source="choice"),
         # --- outcome thresholds ---
         _P("capable_threshold", 0.4, 0.0, 1.0, doc="capability of a 'capable' partner",
            source="Wu/H3"),

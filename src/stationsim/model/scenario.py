@@ -121,6 +121,29 @@ class TrustOverride(_Strict):
     symmetric: bool = False
 
 
+#: Objectives a host may weigh its own way (station ``objectives``): each replaces the
+#: global weight of the same meaning for this host (``revenue`` weighs payments, default 1).
+HOST_OBJECTIVES = ("soft_power", "regional", "strategic", "leakage", "revenue")
+
+
+class SellerSpec(_Strict):
+    """Who sells guest-flight seats to a station (model v2, the seat market).
+
+    ``seller`` is the host, a state with its own vehicle (Russia's Soyuz for
+    the ISS), or ``"commercial"`` (a private provider such as Axiom Space,
+    opened by NASA's 2019 commercial LEO policy).  ``screen`` is what the
+    seller checks besides bans: its trust in the buyer (``trust``), the
+    buyer's alignment distance to it (``alignment``), or nothing (``none``).
+    """
+
+    seller: str
+    seats: int = Field(ge=0, le=1000, description="seats per year")
+    price: float = Field(ge=0.0, le=1000.0, description="per seat, in utility units")
+    open_from: int | None = None
+    close_at: int | None = None
+    screen: Literal["trust", "alignment", "none"] = "trust"
+
+
 class StationSpec(_Strict):
     """A station, its host and the rule that admits its guests."""
 
@@ -137,6 +160,9 @@ class StationSpec(_Strict):
     channel: Literal["un", "bilateral"] = "bilateral"
     asset_values: dict[str, Annotated[float, Field(ge=0.0)]] = Field(
         default_factory=lambda: {"money": 1.0})
+    objectives: dict[Literal["soft_power", "regional", "strategic", "leakage", "revenue"],
+                     Annotated[float, Field(ge=0.0, le=5.0)]] = Field(default_factory=dict)
+    sellers: list[SellerSpec] = Field(default_factory=list)
 
     @field_validator("rule")
     @classmethod
@@ -452,6 +478,13 @@ def _check_references(scn: Scenario) -> None:
         if st.close_at <= st.open_from:
             errors.append(f"{src}: stations[{i}].close_at: must be after open_from "
                           f"({st.open_from})")
+        for k, sel in enumerate(st.sellers):
+            if sel.seller != "commercial":
+                _state_ok(sel.seller, f"{src}: stations[{i}].sellers[{k}].seller")
+            if (sel.open_from is not None and sel.close_at is not None
+                    and sel.close_at <= sel.open_from):
+                errors.append(f"{src}: stations[{i}].sellers[{k}].close_at: must be after "
+                              f"open_from ({sel.open_from})")
     for name, val in scn.parameters.items():
         if name not in PARAMETERS:
             errors.append(f"{src}: parameters.{name}: unknown parameter; allowed: "
