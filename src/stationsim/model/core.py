@@ -399,6 +399,34 @@ class StationModel(mesa.Model):  # type: ignore[misc]
         return np.asarray(revenue * self.host_trust(station.host, idx) * pay
                           + self.host_value(station, idx))
 
+    def channel_reach(self, station: Station) -> tuple[float, float]:
+        """States the station's offer would reach as an entrant: through the UN (every state
+        that would gain by joining) and bilaterally (each such state weighted by its trust in
+        the host, the chance it sees an offer made through the host's own ties; seed 004)."""
+        every = self.everyone
+        terms = station.rule.quote(self.view(station), every)
+        util = self.guest_utility(station, every, terms, entrant=True)
+        want = util > 0
+        want[station.host] = False
+        want[station.founders] = False
+        return float(want.sum()), float(self.trust_in_host(every, station.host)[want].sum())
+
+    def choose_channel(self, station: Station) -> str:
+        """The channel a host left to choose picks when its station opens (seed 004).
+
+        Li & Mayer (2023): China offered the CSS through the UN, where its own
+        institutions were thin, and uses bilateral agreements where they are
+        dense.  The host values each state its offer reaches at its ``reach``
+        objective (``w_reach``) and gives up ``un_control_cost`` by going
+        through the UN: it picks ``un`` when ``reach x (N_un - N_bilateral) >
+        un_control_cost`` (:meth:`channel_reach`), else ``bilateral``.  Dense
+        ties (high trust in the host) make the bilateral reach close to the
+        UN's, so the UN is chosen only where ties are thin.
+        """
+        n_un, n_bi = self.channel_reach(station)
+        gain = station.weight("reach", self.p) * (n_un - n_bi)
+        return "un" if gain > float(self.p["un_control_cost"]) else "bilateral"
+
     def trust_screen(self, station: Station, threshold: float) -> float:
         """Trust the host requires, lowered under the UN channel (seed 004)."""
         if station.channel == "un":
@@ -557,6 +585,8 @@ class StationModel(mesa.Model):  # type: ignore[misc]
         for s in self.stations:
             if s.is_open(self.year) and not s.opened:
                 s.opened = True
+                if s.channel == "auto":
+                    s.channel = self.choose_channel(s)
                 self._force_join(s, s.founders)
             elif s.is_open(self.year):
                 s.closed = False  # reopened by an event: it empties again when it closes

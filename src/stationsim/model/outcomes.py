@@ -205,8 +205,8 @@ def _station(name: str, dtype: Dtype, unit: str, label: str, serves: str,
 _station("open", "bool", "share of runs (0/1)", "open at end", "bookkeeping",
          lambda e: e.is_open)
 _station("rule", "str", "", "admission rule", "Foley 2014 (H1, H2)", lambda e: e.s.rule_name)
-_station("channel", "str", "", "channel (un / bilateral)", "Li & Mayer 2023 (H5)",
-         lambda e: e.s.channel)
+_station("channel", "str", "", "channel (un / bilateral; chosen by the host when the "
+         "scenario says auto)", "Li & Mayer 2023 (H5)", lambda e: e.s.channel)
 _station("members", "int", "states (host excluded)", "members at end", "H1, H2, H5",
          lambda e: e.n_m)
 _station("member_list", "str", "", "members at end (iso3)", "H1",

@@ -165,6 +165,13 @@ PARAMETERS: dict[str, Param] = {
         _P("un_reputation", 0.2, 0.0, 1.0, doc="share of a default's penalty applied to the "
            "defaulter's reputation with every state under the UN channel",
            source="Seed004: defaulting costs reputation with all members"),
+        _P("w_reach", 0.05, 0.0, 1.0, doc="a host's value per state its offer reaches (a host "
+           "left to choose its channel, `channel = \"auto\"`)",
+           source="Seed004 (Li & Mayer 2023): the UN channel brings reach where institutions "
+           "are thin"),
+        _P("un_control_cost", 0.5, 0.0, 5.0, doc="what a host gives up by offering its station "
+           "through the UN (selection by a joint committee, open rules)",
+           source="Seed004 (Li & Mayer 2023): control vs legitimacy"),
         # --- trust ---
         _P("trust_base_max", 0.85, 0.0, 1.0, doc="baseline trust between perfectly aligned "
            "states", source="Wu/Essay002: ideological distance"),

@@ -123,7 +123,7 @@ class TrustOverride(_Strict):
 
 #: Objectives a host may weigh its own way (station ``objectives``): each replaces the
 #: global weight of the same meaning for this host (``revenue`` weighs payments, default 1).
-HOST_OBJECTIVES = ("soft_power", "regional", "strategic", "leakage", "revenue")
+HOST_OBJECTIVES = ("soft_power", "regional", "strategic", "leakage", "revenue", "reach")
 
 
 class SellerSpec(_Strict):
@@ -157,10 +157,11 @@ class StationSpec(_Strict):
     founding_members: list[Iso] = Field(default_factory=list)
     host_share_min: Unit = 0.5
     partner_veto: bool = False
-    channel: Literal["un", "bilateral"] = "bilateral"
+    channel: Literal["un", "bilateral", "auto"] = "bilateral"
     asset_values: dict[str, Annotated[float, Field(ge=0.0)]] = Field(
         default_factory=lambda: {"money": 1.0})
-    objectives: dict[Literal["soft_power", "regional", "strategic", "leakage", "revenue"],
+    objectives: dict[Literal["soft_power", "regional", "strategic", "leakage", "revenue",
+                             "reach"],
                      Annotated[float, Field(ge=0.0, le=5.0)]] = Field(default_factory=dict)
     sellers: list[SellerSpec] = Field(default_factory=list)
 
