@@ -210,13 +210,14 @@ def case_facts(case: Case, scn: Scenario) -> pd.DataFrame:
     """One row per (scored state, split): iso3, name, set (``fit``/``held_out``),
     observed, lo, hi (the model's window), observed_year, fact, subject."""
     pos = positives(case).set_index("iso3")
+    pos_year = {str(k): float(v) for k, v in pos["year"].items()}
     excluded = excluded_states(case, scn)
     start, through = scn.start_year, case.through
     rows: list[dict[str, Any]] = []
     for s in sorted(scn.states, key=lambda s: s.iso3):
         if s.iso3 in excluded:
             continue
-        year = float(pos.at[s.iso3, "year"]) if s.iso3 in pos.index else float("nan")
+        year = pos_year.get(s.iso3, float("nan"))
         fact = str(pos.at[s.iso3, "fact"]) if s.iso3 in pos.index else "none"
         subject = str(pos.at[s.iso3, "subject"]) if s.iso3 in pos.index else ""
         base = {"iso3": s.iso3, "name": s.name, "observed_year": year, "fact": fact,
@@ -279,7 +280,8 @@ def leak_problems(case: Case, world: pd.DataFrame | None = None) -> list[str]:
         problems.append(f"{case.name}: states not in the dated world of {case.inputs_year}: "
                         f"{', '.join(sorted(set(w.index) - set(ref.index)))}")
     for col in ("capability", "alignment", "developing"):
-        diff = [i for i in common if abs(float(w.at[i, col]) - float(ref.at[i, col])) > 1e-6]
+        mine, theirs = w[col].astype(float).to_dict(), ref[col].astype(float).to_dict()
+        diff = [str(i) for i in common if abs(mine[i] - theirs[i]) > 1e-6]
         if diff:
             problems.append(f"{case.name}: {col} differs from the dated world of "
                             f"{case.inputs_year} for {', '.join(diff[:8])}")
@@ -296,8 +298,9 @@ def leak_problems(case: Case, world: pd.DataFrame | None = None) -> list[str]:
                      zip(persons["iso3"], persons["first_flight_year"], strict=True)]]
     clean = dated.dated_world(case.inputs_year, exclude_flights=list(
         zip(later["iso3"], later["person"], strict=True))).set_index("iso3")
-    counted = [i for i in years if i in w.index and i in clean.index
-               and abs(float(w.at[i, "capability"]) - float(clean.at[i, "capability"])) > 1e-6]
+    mine = w["capability"].astype(float).to_dict()
+    theirs = clean["capability"].astype(float).to_dict()
+    counted = [i for i in years if i in mine and i in theirs and abs(mine[i] - theirs[i]) > 1e-6]
     if counted:
         problems.append(f"{case.name}: capability counts the scored flights of "
                         f"{', '.join(counted)}")
@@ -558,7 +561,10 @@ def _write_csv(df: pd.DataFrame, path: Path) -> None:
 
 
 def _write_text(text: str, path: Path) -> None:
-    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    def write(tmp: Path) -> None:
+        tmp.write_text(text, encoding="utf-8")
+
+    atomic_write(path, write)
 
 
 # ----------------------------------------------------------------------------- text
@@ -571,8 +577,8 @@ def table_text(v: Validation) -> str:
     lines = [f"validation: {len(v.results)} case(s), {v.replications} replications each, "
              f"seed {v.seed}; 95 % intervals (AUC: DeLong; Brier, log loss: stratified "
              "bootstrap; model-best_baseline: paired bootstrap)", ""]
-    head = (f"{'case':<13}{'split':<9}{'scorer':<29}{"auc [95% CI]":<24}"
-            f"{"brier [95% CI]":<24}{"log_loss [95% CI]":<24}{'E[pos]':>7}{'pos/neg':>9}")
+    head = (f"{'case':<13}{'split':<9}{'scorer':<29}{'auc [95% CI]':<24}"
+            f"{'brier [95% CI]':<24}{'log_loss [95% CI]':<24}{'E[pos]':>7}{'pos/neg':>9}")
     lines.append(head)
     lines.append("-" * len(head))
 
@@ -586,8 +592,8 @@ def table_text(v: Validation) -> str:
     for (case, split, scorer), r in t.groupby(["case", "split", "scorer"], sort=False):
         ep = r[r["metric"] == "expected_positives"]
         first = r.iloc[0]
-        lines.append(f"{case:<13}{split:<9}{scorer:<29}{cell(r, "auc"):<24}"
-                     f"{cell(r, "brier"):<24}{cell(r, "log_loss"):<24}"
+        lines.append(f"{case:<13}{split:<9}{scorer:<29}{cell(r, 'auc'):<24}"
+                     f"{cell(r, 'brier'):<24}{cell(r, 'log_loss'):<24}"
                      f"{(_f(ep['value'].iloc[0], 1) if len(ep) else ''):>7}"
                      f"{f'{first.n_pos}/{first.n_neg}':>9}")
     lines.append("")
