@@ -26,8 +26,8 @@ def _positives(f: pd.DataFrame, split: str) -> list[str]:
 
 
 def test_unknown_case_names_the_allowed_ones() -> None:
-    with pytest.raises(ValueError, match="'nope'.*allowed: iss_partners, iss_guests, css, "
-                                         "interkosmos"):
+    with pytest.raises(ValueError, match=r"'nope'.*allowed: iss_partners, iss_guests, css, "
+                                         r"interkosmos"):
         v.get_cases(["css", "nope"])
     assert [c.name for c in v.get_cases(None)] == list(v.CASE_NAMES)
 

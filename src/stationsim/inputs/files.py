@@ -10,8 +10,13 @@ work from any folder after a plain ``pip install``.  In a source checkout
 
 from __future__ import annotations
 
+import os
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
+_UMASK = os.umask(0)
+os.umask(_UMASK)
 _PACKAGE = Path(__file__).resolve().parent.parent
 #: Copies made by the build of an installed package.
 RESOURCES = _PACKAGE / "resources"
@@ -43,3 +48,24 @@ def data_dir() -> Path:
 def scenarios_dir() -> Path:
     """The folder of the shipped scenarios (``scenarios/``)."""
     return shipped("scenarios")
+
+
+def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it to ``path``.
+
+    Every file the package writes goes through here (re-exported by
+    :mod:`stationsim.running.results`); it lives in the lowest room so that
+    :mod:`stationsim.inputs` may write its mapped data too.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; results are ordinary files
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -464,7 +464,7 @@ def write_states_csv(path: str | Path = MODEL_CSV, source: str | Path = STATES_C
                      assumptions: Assumptions = DEFAULT_ASSUMPTIONS, *,
                      remove_iss_guest_flights: bool = False) -> pd.DataFrame:
     """Map ``source`` and write it to ``path`` atomically; return the mapped table."""
-    from stationsim.running.results import atomic_write
+    from stationsim.inputs.files import atomic_write
 
     mapped = map_states(read_states(source), assumptions,
                         remove_iss_guest_flights=remove_iss_guest_flights)
