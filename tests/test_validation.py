@@ -168,3 +168,18 @@ def test_cli_validate_writes_the_table(tmp_path: Path) -> None:
     assert {"model", v.DIFF_SCORER} <= set(t["scorer"])
     assert (out / "interkosmos" / "states.csv").is_file()
     assert (out / "interkosmos" / "validation.png").stat().st_size > 10_000
+
+
+@pytest.mark.slow
+def test_cli_calibrate_reads_only_fit_facts(tmp_path: Path) -> None:
+    out = tmp_path / "cal"
+    proc = run_cli("calibrate", "--cases", "interkosmos", "--samples", "3", "-r", "2",
+                   "--refine-points", "2", "--refine-replications", "2", "--workers", "1",
+                   "--out", str(out), timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "trust_base_slope = " in proc.stdout
+    pts = pd.read_csv(out / "points.csv")
+    assert len(pts) == 3 and "interkosmos_fit_loss" in pts.columns
+    assert not any("held_out" in c for c in pts.columns)
+    proc = run_cli("calibrate", "--cases", "mir", "--out", str(tmp_path / "bad"))
+    assert proc.returncode == 2 and "allowed: iss_partners" in proc.stderr

@@ -38,13 +38,28 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from stationsim.analysis import metrics as mt
-from stationsim.analysis.calibration import CSS_SPLIT_SEED, ISS_SPLIT_YEAR, Target, predictions
+from stationsim.analysis.calibration import (
+    CSS_SPLIT_SEED,
+    ISS_SPLIT_YEAR,
+    SWEEPS,
+    Target,
+    balanced_brier,
+    load_calibration_sweep,
+    predictions,
+)
 from stationsim.inputs import dated
 from stationsim.inputs.files import data_dir, scenarios_dir
 from stationsim.model.scenario import Scenario, ScenarioError, load_scenario
 from stationsim.running.batch import run_seed
-from stationsim.running.executor import execute, read_manifest, run_job
-from stationsim.running.results import atomic_write, scenario_manifest
+from stationsim.running.executor import (
+    Job,
+    default_chunk_runs,
+    execute,
+    read_manifest,
+    run_job,
+    scenario_data,
+)
+from stationsim.running.results import atomic_write, scenario_manifest, write_json
 
 #: Columns of ``validation.csv``, in order.
 COLUMNS = ("case", "split", "scorer", "metric", "value", "ci_low", "ci_high", "n_pos", "n_neg")
@@ -662,3 +677,116 @@ def case_figure(res: CaseResult) -> Figure:
     ax_rel.set_title("reliability (states per bin)", fontsize=10)
     ax_rel.legend(fontsize=7, loc="upper left")
     return fig
+
+
+# ----------------------------------------------------------------------------- calibration
+
+
+@dataclass
+class CaseCalibration:
+    """What :func:`calibrate_cases` found: the chosen parameters and every point's loss."""
+
+    chosen: dict[str, float]
+    points: pd.DataFrame          # stage 1: every point, per-case fit loss, mean ``loss``
+    refined: pd.DataFrame         # stage 2: the best points rerun
+    cases: list[str]
+    seconds: float
+
+    def text(self) -> str:
+        """The chosen values and the losses, as printed by ``stationsim calibrate``."""
+        lines = [f"calibration on the fit splits of {', '.join(self.cases)} "
+                 f"({len(self.points)} points; loss = mean over cases of the class-balanced "
+                 "Brier score on the fit facts; held-out facts are not read)", "",
+                 "refined (best stage-1 points rerun):",
+                 self.refined.to_string(index=False, float_format=lambda x: f"{x:.4f}"), "",
+                 "chosen (paste into the scenarios' [parameters]):"]
+        lines += [f"{k.removeprefix('parameters.')} = {v}" for k, v in self.chosen.items()]
+        lines.append(f"\ntotal {self.seconds:.1f} s")
+        return "\n".join(lines) + "\n"
+
+
+def _fit_losses(case: Case, scn: Scenario, mem: pd.DataFrame) -> pd.Series:
+    """Per point: the class-balanced Brier score of the model on the case's fit facts."""
+    facts = case_facts(case, scn)
+    target = Target(scn.name, case.station, facts[facts["set"] == "fit"])
+    pr = predictions(mem, target)
+    return pd.Series({pt: balanced_brier(g["observed"], g["p"])
+                      for pt, g in pr.groupby("point", sort=True)}, dtype=float)
+
+
+def _run_sweep_points(case: Case, columns: tuple[str, ...], points: list[dict[str, Any]],
+                      replications: int, seed: int, out: Path, workers: int | None,
+                      progress: bool | None) -> tuple[Scenario, pd.DataFrame]:
+    scn = load_scenario(case.scenario_path())
+    job = Job(kind="sweep", scenario=scenario_data(scn), source=scn.source, columns=columns,
+              points=tuple(tuple(pt[c] for c in columns) for pt in points),
+              replications=replications, master_seed=seed, steps=None,
+              chunk_runs=default_chunk_runs(len(points) * replications))
+    man = read_manifest(out)
+    if man is not None and man.get("fingerprint") != job.fingerprint:
+        shutil.rmtree(out)
+    execute(job, out, {"kind": "sweep", "scenario": scenario_manifest(scn),
+                       "calibration": {"case": case.name}},
+            workers=workers, resume=True, progress=progress, label=out.name)
+    mem = pd.read_parquet(out / "membership.parquet",
+                          columns=["point", "replication", "iso3", "station", "join_year"])
+    return scn, mem
+
+
+def calibrate_cases(names: Sequence[str] | None, out: Path, *, samples: int | None = None,
+                    replications: int | None = None, refine_points: int = 12,
+                    refine_replications: int = 40, seed: int = DEFAULT_SEED,
+                    workers: int | None = None, progress: bool | None = None,
+                    log: Callable[[str], None] | None = None) -> CaseCalibration:
+    """Fit the model's parameters to the **fit** splits of the cases (``stationsim calibrate``).
+
+    The points are those of the calibration sweep (``scenarios/sweeps/calibrate_*.toml``:
+    Latin hypercube over the eight admission and trust parameters; ``samples`` and
+    ``replications`` change its size).  Stage 1 runs every point on every case; a point's
+    loss is the mean over cases of the class-balanced Brier score on the fit facts
+    (:func:`stationsim.analysis.calibration.balanced_brier`).  Stage 2 reruns the
+    ``refine_points`` best with ``refine_replications`` (fresh seeds); the chosen point has
+    the lowest refined loss.  Held-out facts are never read.
+    """
+    note = log or (lambda m: None)
+    t0 = time.perf_counter()
+    cases = get_cases(names)
+    sw = load_calibration_sweep(SWEEPS[0], samples, replications)
+    cols = tuple(d.column for d in sw.dimensions)
+    points = [dict(p) for p in sw.points]
+    losses = {}
+    for k, case in enumerate(cases, start=1):
+        note(f"[{k}/{len(cases)}] {case.name}: stage 1, {len(points)} points x "
+             f"{sw.spec.replications} replications")
+        scn, mem = _run_sweep_points(case, cols, points, sw.spec.replications,
+                                     case_seeds(seed, case)[0], out / f"screen_{case.name}",
+                                     workers, progress)
+        losses[case.name] = _fit_losses(case, scn, mem)
+    pts = pd.DataFrame(points)
+    pts.insert(0, "point", range(len(points)))
+    for name, ls in losses.items():
+        pts[f"{name}_fit_loss"] = pts["point"].map(ls)
+    pts["loss"] = pts[[f"{n}_fit_loss" for n in losses]].mean(axis=1)
+    top = pts.sort_values(["loss", "point"]).head(refine_points)
+    top_pts = [{c: row[c] for c in cols} for _, row in top.iterrows()]
+    refined = pd.DataFrame({"point": top["point"].to_numpy(), "stage1_loss": top["loss"]})
+    for k, case in enumerate(cases, start=1):
+        note(f"[{k}/{len(cases)}] {case.name}: stage 2, {len(top_pts)} points x "
+             f"{refine_replications} replications")
+        scn, mem = _run_sweep_points(case, cols, top_pts, refine_replications,
+                                     case_seeds(seed, case)[0] + 1,
+                                     out / f"refine_{case.name}", workers, progress)
+        refined[f"{case.name}_fit_loss"] = _fit_losses(case, scn, mem).to_numpy()
+    refined["loss"] = refined[[f"{c.name}_fit_loss" for c in cases]].mean(axis=1)
+    refined = refined.sort_values(["loss", "point"]).reset_index(drop=True)
+    best = int(refined["point"].iloc[0])
+    chosen = {c: round(float(points[best][c]), 4) for c in cols}
+    res = CaseCalibration(chosen, pts, refined, [c.name for c in cases],
+                          time.perf_counter() - t0)
+    _write_csv(pts, out / "points.csv")
+    _write_csv(refined, out / "refined.csv")
+    write_json({"cases": res.cases, "chosen": chosen, "chosen_point": best,
+                "samples": len(points), "replications": sw.spec.replications,
+                "refine": {"points": refine_points, "replications": refine_replications},
+                "seed": seed, "seconds": round(res.seconds, 1)}, out / "calibration.json")
+    return res

@@ -609,6 +609,60 @@ def _validate(cases: str | None, replications: int, workers: int | None, seed: i
                "validation.png)")
 
 
+@app.command("calibrate")
+def calibrate_cmd(
+    cases: Annotated[str | None, typer.Option(
+        help="comma-separated cases (default: all): iss_partners, iss_guests, css, "
+             "interkosmos")] = None,
+    samples: Annotated[int | None, typer.Option(
+        help="points of the Latin hypercube (default: the calibration sweep's, 400)")] = None,
+    replications: Annotated[int | None, typer.Option(
+        "--replications", "-r", help="replications per point (default: the sweep's, 6)")
+    ] = None,
+    refine_points: Annotated[int, typer.Option(help="best points rerun")] = 12,
+    refine_replications: Annotated[int, typer.Option(
+        help="replications of each rerun point")] = 40,
+    workers: Annotated[int | None, typer.Option(
+        help="worker processes (default: all cores)")] = None,
+    seed: Annotated[int, typer.Option(help="master seed")] = 2025,
+    out: Annotated[Path | None, typer.Option(
+        help="output folder (default: results/calibrate/<timestamp>)")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress lines")] = False,
+) -> None:
+    """Fit the admission and trust parameters to the fit splits of the historical cases
+    (the cases of `stationsim validate`; held-out facts are not read).  The older
+    two-scenario pipeline stays as `python -m stationsim.analysis.calibration run`."""
+    _guard(_calibrate, cases, samples, replications, refine_points, refine_replications,
+           workers, seed, out, quiet)
+
+
+def _calibrate(cases: str | None, samples: int | None, replications: int | None,
+               refine_points: int, refine_replications: int, workers: int | None, seed: int,
+               out: Path | None, quiet: bool) -> None:
+    from stationsim.analysis import validation
+
+    names = [c.strip() for c in cases.split(",") if c.strip()] if cases is not None else []
+    try:
+        validation.get_cases(names)
+    except ValueError as exc:
+        raise BadInput(f"--cases: {exc}") from None
+    for opt, val in (("--samples", samples), ("--replications", replications),
+                     ("--refine-points", refine_points),
+                     ("--refine-replications", refine_replications), ("--workers", workers)):
+        if val is not None and val < 1:
+            raise BadInput(f"{opt} {val}: must be a whole number >= 1")
+    stamp = now_iso().replace(":", "").replace("-", "").replace("+0000", "Z")
+    target = out if out is not None else Path("results") / "calibrate" / stamp
+    _check_out_writable(target)
+    res = validation.calibrate_cases(
+        names, target, samples=samples, replications=replications,
+        refine_points=refine_points, refine_replications=refine_replications, seed=seed,
+        workers=workers, progress=False if quiet else None,
+        log=None if quiet else (lambda m: typer.echo(m, err=True)))
+    typer.echo(res.text())
+    typer.echo(f"  results: {target} (points.csv, refined.csv, calibration.json)")
+
+
 @app.command("data")
 def data_cmd(
     check: Annotated[bool, typer.Option(
