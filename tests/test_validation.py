@@ -183,3 +183,32 @@ def test_cli_calibrate_reads_only_fit_facts(tmp_path: Path) -> None:
     assert not any("held_out" in c for c in pts.columns)
     proc = run_cli("calibrate", "--cases", "mir", "--out", str(tmp_path / "bad"))
     assert proc.returncode == 2 and "allowed: iss_partners" in proc.stderr
+
+
+@pytest.mark.slow
+def test_validate_from_an_installed_package_in_another_folder(tmp_path: Path) -> None:
+    """``pip install --target`` (no dependencies: those of this interpreter), then
+    ``stationsim validate`` from an unrelated folder finds the shipped cases."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    src = tmp_path / "src"
+    shutil.copytree(root, src, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "results", "build", "*.egg-info", "__pycache__", "benchmarks"))
+    target = tmp_path / "site"
+    proc = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps",
+                           "--target", str(target), str(src)], capture_output=True, text=True,
+                          timeout=600, check=False)
+    if proc.returncode != 0:
+        pytest.skip(f"pip cannot build here: {proc.stderr[-300:]}")
+    work = tmp_path / "elsewhere"
+    work.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    proc = subprocess.run([sys.executable, "-m", "stationsim", "validate", "--cases", "css",
+                           "-r", "2", "--workers", "1", "--out", "out", "-q"], cwd=work,
+                          env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert (work / "out" / "validation.csv").is_file()
