@@ -152,6 +152,19 @@ def test_cli_bad_case_exits_2_and_writes_nothing(tmp_path: Path) -> None:
     assert not out.exists()
     proc = run_cli("validate", "--replications", "0", "--out", str(out))
     assert proc.returncode == 2 and "--replications" in proc.stderr and not out.exists()
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x", encoding="utf-8")
+    proc = run_cli("validate", "--out", str(blocker / "out"))
+    assert proc.returncode == 2 and "cannot write there" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file"]
+
+
+@pytest.mark.slow
+def test_cli_data_check() -> None:
+    proc = run_cli("data", "--check")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "states_model_1978.csv: up to date" in proc.stdout
 
 
 @pytest.mark.slow
