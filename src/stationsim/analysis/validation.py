@@ -653,8 +653,9 @@ def case_figure(res: CaseResult) -> Figure:
                         label=f"{split.replace('_', '-')} ({int(g['n_pos'].iloc[0])} pos / "
                               f"{int(g['n_neg'].iloc[0])} neg)")
         ax.set_yticks(y, scorers, fontsize=8)
+        ax.set_ylim(-1.5, len(scorers) - 0.5)  # a free row at the bottom for the legend
         ax.set_xlabel(metric if metric != "auc" else "AUC (0.5 = chance)")
-        ax.legend(fontsize=7, loc="lower left" if metric == "auc" else "best", framealpha=0.8)
+        ax.legend(fontsize=7, loc="lower center", ncol=2, framealpha=0.9)
     ax_auc.axvline(0.5, color="0.7", ls=":")
     ax_auc.set_xlim(-0.02, 1.02)
     ax_auc.set_title(f"{res.case.name}: ranking", fontsize=10)
