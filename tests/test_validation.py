@@ -73,6 +73,14 @@ def test_the_leak_check_fails_on_a_leaking_case() -> None:
     assert any("facts dated before the world" in p for p in v.leak_problems(late, leaky))
 
 
+def test_validate_refuses_a_leaking_case_before_running(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(v, "leak_problems", lambda case: [f"{case.name}: leaks"])
+    with pytest.raises(v.LeakError, match="css: leaks"):
+        v.validate(["css"], tmp_path / "out", replications=2, workers=1)
+    assert not (tmp_path / "out").exists()
+
+
 def test_interkosmos_world_counts_no_guest_cosmonaut() -> None:
     w = dated.dated_world(1978).set_index("iso3")
     assert (w.loc[["CSK", "POL", "DDR", "BGR", "FRA", "IND"], "capability"] == 0).all()

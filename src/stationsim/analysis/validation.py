@@ -78,6 +78,11 @@ DIFF_SCORER = "model-best_baseline"
 TABLE_METRICS = ("auc", "brier", "log_loss", "expected_positives")
 
 
+class LeakError(RuntimeError):
+    """A case's inputs could contain a fact it scores (:func:`leak_problems`): a defect of
+    the shipped cases or data, not of the user's input."""
+
+
 @dataclass(frozen=True)
 class Split:
     """How a case's facts are split into ``fit`` and ``held_out``.
@@ -542,7 +547,7 @@ def validate(names: Sequence[str] | None, out: Path, *, replications: int =
         note(f"[{k}/{len(cases)}] {case.name}: leak check")
         problems = leak_problems(case)
         if problems:
-            raise ValueError("; ".join(problems))
+            raise LeakError("; ".join(problems))
         note(f"[{k}/{len(cases)}] {case.name}: {replications} replications of "
              f"{case.scenario}")
         mem = run_case(case, out / "runs" / case.name, replications, seed, workers, progress)

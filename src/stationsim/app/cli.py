@@ -604,6 +604,9 @@ def _validate(cases: str | None, replications: int, workers: int | None, seed: i
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         raise typer.Exit(130) from None
+    except validation.LeakError as exc:
+        typer.echo(f"error: a case's inputs could contain what it scores: {exc}", err=True)
+        raise typer.Exit(1) from None
     typer.echo(validation.table_text(res))
     typer.echo(f"  results: {target} (validation.csv; <case>/states.csv, facts.csv, "
                "validation.png)")
