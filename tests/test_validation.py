@@ -233,3 +233,19 @@ def test_validate_from_an_installed_package_in_another_folder(tmp_path: Path) ->
                           env=env, capture_output=True, text=True, timeout=300, check=False)
     assert proc.returncode == 0, proc.stderr
     assert (work / "out" / "validation.csv").is_file()
+
+
+def test_participation_is_the_first_membership_or_guest_flight() -> None:
+    import pandas as pd
+
+    from stationsim.analysis.validation import participation
+
+    mem = pd.DataFrame({"replication": [0, 0, 0, 0], "iso3": ["A", "B", "C", "D"],
+                        "station": "ISS",
+                        "join_year": pd.array([2005, None, 2010, None], dtype="Int64"),
+                        "first_flight_year": pd.array([2008, 2003, 2004, None],
+                                                      dtype="Int64")})
+    got = participation(mem)
+    assert got["join_year"].tolist()[:3] == [2005, 2003, 2004]
+    assert got["join_year"].isna().tolist() == [False, False, False, True]
+    assert "first_flight_year" not in got.columns

@@ -497,6 +497,20 @@ def score_case(case: Case, scn: Scenario, membership: pd.DataFrame, seed: int,
 # ----------------------------------------------------------------------------- running
 
 
+def participation(membership: pd.DataFrame) -> pd.DataFrame:
+    """The membership table with ``join_year`` = a state's first participation in a station:
+    its first membership or its national's first guest flight (model v2's seat market),
+    whichever came first.  The facts scored are participations of either form (a first
+    ISS visit was mostly a bought seat: ``data/cases/iss_guests.csv``)."""
+    if "first_flight_year" not in membership.columns:
+        return membership
+    join = membership["join_year"].astype("Float64")
+    flight = membership["first_flight_year"].astype("Float64")
+    first = join.where(join.notna() & (flight.isna() | (join <= flight)), flight)
+    return membership.drop(columns="first_flight_year").assign(
+        join_year=first.astype("Int64"))
+
+
 def case_seeds(seed: int, case: Case) -> tuple[int, int]:
     """(master seed of the case's runs, seed of its bootstraps and folds), spawned from
     the one master ``seed`` by the case's fixed index in :data:`CASES`."""
@@ -516,8 +530,9 @@ def run_case(case: Case, out: Path, replications: int, seed: int, workers: int |
     execute(job, out, {"kind": "run", "scenario": scenario_manifest(scn),
                        "validation": {"case": case.name}},
             workers=workers, resume=True, progress=progress, label=case.name)
-    return pd.read_parquet(out / "membership.parquet",
-                           columns=["replication", "iso3", "station", "join_year"])
+    return participation(pd.read_parquet(
+        out / "membership.parquet",
+        columns=["replication", "iso3", "station", "join_year", "first_flight_year"]))
 
 
 @dataclass
@@ -734,8 +749,9 @@ def _run_sweep_points(case: Case, columns: tuple[str, ...], points: list[dict[st
     execute(job, out, {"kind": "sweep", "scenario": scenario_manifest(scn),
                        "calibration": {"case": case.name}},
             workers=workers, resume=True, progress=progress, label=out.name)
-    mem = pd.read_parquet(out / "membership.parquet",
-                          columns=["point", "replication", "iso3", "station", "join_year"])
+    mem = participation(pd.read_parquet(
+        out / "membership.parquet",
+        columns=["point", "replication", "iso3", "station", "join_year", "first_flight_year"]))
     return scn, mem
 
 
