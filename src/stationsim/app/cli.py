@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 import traceback
+import uuid
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -28,6 +29,7 @@ from stationsim.running.executor import (
     execute,
     run_job,
 )
+from stationsim.running.lock import PlaceError
 from stationsim.running.results import now_iso, scenario_manifest
 from stationsim.running.sweep import load_sweep, sweep_job, sweep_manifest
 
@@ -52,15 +54,16 @@ def _load(path: Path, sets: list[str] | None) -> Scenario:
 
 
 def default_out(scn: Scenario) -> Path:
-    """``results/<scenario>/<timestamp>/`` (UTC)."""
+    """``results/<scenario>/<timestamp>-<random>/`` (UTC): unique, even for jobs started
+    in the same second (two jobs never share a default folder)."""
     stamp = now_iso().replace(":", "").replace("-", "").replace("+0000", "Z")
-    return Path("results") / scn.name / stamp
+    return Path("results") / scn.name / f"{stamp}-{uuid.uuid4().hex[:8]}"
 
 
 def _guard(fn: Any, *args: Any, **kwargs: Any) -> None:
     try:
         fn(*args, **kwargs)
-    except (ScenarioError, BadInput, ExecutorInputError) as exc:
+    except (ScenarioError, BadInput, ExecutorInputError, PlaceError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
     except KeyboardInterrupt:

@@ -65,6 +65,13 @@ import pyarrow.parquet as pq
 
 from stationsim.model.scenario import Scenario, scenario_from_dict, with_overrides
 from stationsim.running.batch import run_one, run_seed
+from stationsim.running.lock import (
+    LOCK_NAME,
+    FolderLock,
+    close_inherited,
+    prepare_folder,
+    remove_created,
+)
 from stationsim.running.results import (
     PART_KEY,
     TABLES,
@@ -137,8 +144,17 @@ class Job:
 
     @cached_property
     def fingerprint(self) -> str:
-        """SHA-256 of the job's canonical JSON: equal jobs give equal tables."""
-        payload = json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
+        """SHA-256 of the job's meaning: equal jobs give equal tables.
+
+        The parsed, normalised scenario (a file's comments, layout and spelling do not
+        count), the varied columns and points, seed, replications, steps and chunking --
+        never ``source``, the path the scenario was read from (a resume from another
+        working folder, or by an absolute path, is the same job).
+        """
+        data = asdict(self)
+        data.pop("source")
+        data["scenario"] = json.loads(self.scenario)
+        payload = json.dumps(data, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(payload.encode()).hexdigest()
 
     @property
@@ -283,6 +299,7 @@ def _init_worker(job: Job, parent: int) -> None:
     """Pool worker start: keep the job, ignore Ctrl-C (the parent stops us), die with the parent."""
     global _JOB
     _JOB = job
+    close_inherited()  # the parent's folder lock must die with the parent
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def watch() -> None:  # a parent killed with SIGKILL cannot stop its workers itself
@@ -500,6 +517,13 @@ def consolidate(out: Path, job: Job, table: str) -> int:
     """Stream the parts of ``table`` in run-id order into ``OUT/<table>.parquet``; return rows."""
     paths = [part_path(out, table, k) for k in range(job.n_chunks)]
     schemas = [pq.read_schema(p) for p in paths]
+    for k, (p, sch) in enumerate(zip(paths, schemas, strict=True)):  # only this job's parts
+        stamp = json.loads((sch.metadata or {}).get(PART_KEY, b"{}"))
+        start, stop = job.chunk_range(k)
+        if (stamp.get("fingerprint"), stamp.get("chunk"), stamp.get("start"),
+                stamp.get("stop"), stamp.get("table")) != (job.fingerprint, k, start, stop, table):
+            raise OutputError(f"{p}: not a part of this job (chunk {k} of {table}); the folder "
+                              "was written by another job; run again with --resume to redo it")
     schema = pa.unify_schemas(schemas, promote_options="permissive")
     # pandas metadata from a part with the final column types (not one whose column
     # was all-null in its chunk), so the consolidated table reads back with the same dtypes
@@ -553,7 +577,7 @@ def check_out(out: Path, job: Job, resume: bool) -> dict[str, Any] | None:
     """
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out}: exists and is not a folder; choose another --out")
-    if not out.exists() or not any(out.iterdir()):
+    if not out.exists() or not any(p.name != LOCK_NAME for p in out.iterdir()):
         return None
     if not resume:
         raise OutputError(f"{out}: output folder exists and is not empty; choose another "
@@ -601,7 +625,38 @@ def execute(job: Job, out: Path, manifest: dict[str, Any], *, workers: int | Non
         The final manifest.  On Ctrl-C (``KeyboardInterrupt``) or SIGTERM the
         folder is left resumable, the manifest says ``interrupted`` and the
         exception propagates.
+
+    Raises
+    ------
+    stationsim.running.lock.FolderBusy
+        Another process is writing to ``out`` (it holds the folder's lock).
+    stationsim.running.lock.PlaceError
+        ``out`` cannot be created or written; nothing is written.
+    OutputError
+        ``out`` is not empty (without ``resume``) or holds another job.
     """
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"{out}: exists and is not a folder; choose another --out")
+    created = prepare_folder(out)  # a writable place, before any work
+    lock = FolderLock(out)
+    try:
+        lock.acquire()  # one writer per folder, for the life of the job
+        try:
+            return _execute_locked(job, out, manifest, workers=workers, backend=backend,
+                                   scheduler=scheduler, resume=resume, progress=progress,
+                                   label=label, log=log)
+        finally:
+            lock.release()
+    except BaseException:
+        remove_created(created)  # a refused job leaves no folder behind (only if empty)
+        raise
+
+
+def _execute_locked(job: Job, out: Path, manifest: dict[str, Any], *, workers: int | None,
+                    backend: str, scheduler: str | None, resume: bool, progress: bool | None,
+                    label: str, log: Any) -> dict[str, Any]:
+    """:func:`execute` with ``out`` created and locked."""
     from tqdm import tqdm
 
     t0 = time.perf_counter()

@@ -236,12 +236,7 @@ def sweep_from_text(text: str, source: str = "<string>", base_dir: Path | None =
     base = load_base(spec.base, base_dir, source)
     data_raw = base.raw()
     dims = tuple(make_dimension(v, i, data_raw, source) for i, v in enumerate(spec.vary))
-    seen: dict[str, int] = {}
-    for i, d in enumerate(dims):
-        if d.path in seen:
-            raise ScenarioError(f"{source}: vary[{i}].path: {d.path!r} is already varied by "
-                                f"vary[{seen[d.path]}]; each path once")
-        seen[d.path] = i
+    _check_distinct_fields(spec, dims, data_raw, source)
     points = _sample(spec, dims, source)
     runs = len(points) * spec.replications
     if runs > MAX_RUNS:
@@ -250,6 +245,51 @@ def sweep_from_text(text: str, source: str = "<string>", base_dir: Path | None =
     _check_points(base, points, source)
     return Sweep(spec=spec, source=source, text=text, base=base, dimensions=dims,
                  points=tuple(points))
+
+
+def canonical_path(data: dict[str, Any], path: str) -> str:
+    """The field a dotted ``path`` addresses, spelled one way: list items by index.
+
+    ``stations.CSS.rule`` and ``stations.0.rule`` (CSS being the first station) both
+    give ``stations.0.rule``.
+    """
+    node: Any = data
+    out = []
+    for part in path.split("."):
+        if isinstance(node, list):
+            try:
+                idx = _list_index(node, part)
+            except KeyError:
+                out.append(part)
+                node = None
+                continue
+            out.append(str(idx))
+            node = node[idx]
+        else:
+            out.append(part)
+            node = node.get(part) if isinstance(node, dict) else None
+    return ".".join(out)
+
+
+def _check_distinct_fields(spec: SweepSpec, dims: tuple[Dimension, ...], data: dict[str, Any],
+                           src: str) -> None:
+    """Each scenario field varied once, and not also fixed by the sweep file itself.
+
+    Two spellings of one field (``stations.CSS.rule``, ``stations.0.rule``) would label
+    the runs with one value while they ran with the other.
+    """
+    seen: dict[str, int] = {}
+    for i, d in enumerate(dims):
+        key = canonical_path(data, d.path)
+        if key in seen:
+            j = seen[key]
+            same = "" if dims[j].path == d.path else f" ({dims[j].path!r}: the same field)"
+            raise ScenarioError(f"{src}: vary[{i}].path: {d.path!r} is already varied by "
+                                f"vary[{j}]{same}; vary each field once")
+        seen[key] = i
+        if key == "steps" and spec.steps is not None:
+            raise ScenarioError(f"{src}: vary[{i}].path: 'steps' is fixed by the sweep file "
+                                f"(steps = {spec.steps}) and varied here; remove one of the two")
 
 
 def _check_sampler_fields(spec: SweepSpec, src: str) -> None:
