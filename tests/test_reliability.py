@@ -20,10 +20,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from helpers import run_cli
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import stationsim
 from stationsim.app.cli import app, default_out
+from stationsim.model.scenario import scenario_from_dict
 from stationsim.running.executor import OutputError, consolidate, run_chunk, run_job, write_part
 from stationsim.running.lock import LOCK_NAME, FolderBusy, FolderLock
 from stationsim.running.results import load_results
@@ -260,3 +263,282 @@ def test_sweep_refuses_one_field_twice(tmp_path: Path, extra: str, needle: str) 
     assert code == 2 and needle in text, text
     no_traceback(text)
     assert not (tmp_path / "out").exists()
+
+
+# ----------------------------------------------------------------------------- 3. one boundary
+
+BAD_OPTIONS = {
+    "--steps": st.one_of(st.integers(max_value=0), st.integers(min_value=10_001)),
+    "--seed": st.one_of(st.integers(max_value=-1), st.integers(min_value=2**63)),
+    "--replications": st.one_of(st.integers(max_value=0), st.integers(min_value=10_000_001)),
+    "--workers": st.one_of(st.integers(max_value=0), st.integers(min_value=1025)),
+}
+#: the options each command takes, and the arguments it needs
+COMMANDS = {
+    "run": (("--steps", "--seed", "--replications", "--workers"), (str(BASE),)),
+    "sweep": (("--workers",), (str(ROOT / "scenarios" / "sweeps" / "css_rule_comparison.toml"),)),
+    "experiment": (("--steps", "--replications", "--workers"),
+                   (str(next((ROOT / "scenarios" / "experiments").glob("*.toml"))),)),
+    "sensitivity": (("--workers",), (str(ROOT / "scenarios" / "sweeps"
+                                         / "css_rule_comparison.toml"),)),
+}
+
+
+@st.composite
+def bad_command(draw: st.DrawFn) -> tuple[list[str], str]:
+    cmd = draw(st.sampled_from(sorted(COMMANDS)))
+    options, args = COMMANDS[cmd]
+    opt = draw(st.sampled_from(options))
+    value = draw(BAD_OPTIONS[opt])
+    return [cmd, *args, opt, str(value)], opt
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(case=bad_command())
+def test_cli_options_out_of_bounds_exit_2_naming_the_option(
+        case: tuple[list[str], str], tmp_path: Path) -> None:
+    argv, opt = case
+    out = tmp_path / "never"
+    code, text = cli(*argv, "--out", str(out), "-q")
+    assert code == 2, text
+    no_traceback(text)
+    assert opt in text or opt.lstrip("-") in text, text
+    assert not out.exists()
+
+
+@settings(max_examples=60, deadline=None)
+@given(steps=st.integers(-5, 20_000), seed=st.integers(-5, 2**64),
+       reps=st.integers(-5, 20_000_000))
+def test_options_and_file_fields_share_one_boundary(steps: int, seed: int, reps: int) -> None:
+    from helpers import scenario_dict
+
+    from stationsim.model.scenario import ScenarioError, check_run_options
+    from stationsim.running.batch import run
+
+    for field, value in (("steps", steps), ("seed", seed), ("replications", reps)):
+        try:
+            check_run_options(**{field: value})
+            option_ok = True
+        except ScenarioError:
+            option_ok = False
+        try:
+            scenario_from_dict({**scenario_dict(), field: value})
+            file_ok = True
+        except ScenarioError:
+            file_ok = False
+        assert option_ok == file_ok, (field, value)
+    if not (0 <= seed < 2**63):  # the Python API too: a message, not a numpy traceback
+        with pytest.raises(ScenarioError, match="seed"):
+            run(scenario_from_dict(scenario_dict()), seed=seed, replications=1)
+
+
+@pytest.mark.parametrize("change, needle", [
+    ({"start_year": 10**20}, "start_year"),
+    ({"start_year": 1200}, "start_year"),
+    ({"stations": [{"operating_cost": float("inf")}]}, "operating_cost"),
+    ({"stations": [{"open_from": 10**19}]}, "open_from"),
+    ({"states": [{"assets": {"money": float("inf")}}]}, "assets"),
+    ({"states": [{"capability": float("nan")}]}, "capability"),
+    ({"parameters": {"learn_rate": float("inf")}}, "learn_rate"),
+])
+def test_numbers_must_be_finite_and_in_bounds(change: dict[str, object], needle: str) -> None:
+    from helpers import scenario_dict
+
+    from stationsim.model.scenario import ScenarioError
+
+    data = scenario_dict()
+    for k, v in change.items():
+        if isinstance(v, list):
+            data[k][0].update(v[0])
+        else:
+            data[k] = v
+    with pytest.raises(ScenarioError, match=needle):
+        scenario_from_dict(data)
+
+
+def test_set_and_sweep_values_are_bounded_too(tmp_path: Path) -> None:
+    code, text = cli(*RUN, "--out", str(tmp_path / "o"), "--set",
+                     "start_year=100000000000000000000")
+    assert code == 2 and "start_year" in text, text
+    code, text = cli(*RUN, "--out", str(tmp_path / "o"), "--set",
+                     "stations.CSS.operating_cost=inf")
+    assert code == 2 and "operating_cost" in text, text
+    sw = sweep_file(tmp_path, extra='[[vary]]\npath = "start_year"\n'
+                                     'values = [2022, 100000000000000000000]\n')
+    code, text = cli("sweep", str(sw), "--out", str(tmp_path / "o"), "-q")
+    assert code == 2 and "start_year" in text, text
+    no_traceback(text)
+    assert not (tmp_path / "o").exists()
+
+
+def test_contradictions_are_refused_naming_both_places() -> None:
+    from helpers import scenario_dict, state, station
+
+    from stationsim.model.scenario import ScenarioError
+
+    states = [state("HUB"), state("HB2"), state("GST")]
+    two = scenario_dict(states, [station("A", "HUB", founding_members=["GST"]),
+                                 station("B", "HB2", founding_members=["GST"])])
+    with pytest.raises(ScenarioError) as err:
+        scenario_from_dict(two)
+    assert "stations[1].founding_members[0]" in str(err.value) and "stations[0]" in str(err.value)
+    # a host founding another station is no contradiction (exclusivity counts guests; H4's
+    # counterfactual makes China an ISS partner while it hosts the CSS)
+    scenario_from_dict(scenario_dict(states, [station("A", "HUB"),
+                                              station("B", "HB2", founding_members=["HUB"])]))
+    # not a contradiction when a state may belong to several stations, or they never overlap
+    scenario_from_dict({**two, "exclusive": False})
+    apart = scenario_dict(states, [station("A", "HUB", founding_members=["GST"], close_at=2005),
+                                   station("B", "HB2", founding_members=["GST"], open_from=2005)])
+    scenario_from_dict(apart)
+
+
+def _csv_scenario(folder: Path, csv_text: str, bom: bool = False) -> Path:
+    (folder / "states.csv").write_bytes((b"\xef\xbb\xbf" if bom else b"") + csv_text.encode())
+    toml = ('name = "csvtest"\nsteps = 2\nstart_year = 2000\nstates_csv = "states.csv"\n'
+            '[[stations]]\nname = "S"\nhost = "AAA"\nrule = "hub_and_spoke"\ncapacity = 3\n'
+            'operating_cost = 1.0\nopen_from = 2000\nclose_at = 2010\n')
+    p = folder / "s.toml"
+    p.write_bytes((b"\xef\xbb\xbf" if bom else b"") + toml.encode())
+    return p
+
+
+HEADER = "iso3,name,capability,reciprocity,transparency,military_fusion,alignment,developing\n"
+
+
+def test_bom_is_tolerated_in_toml_and_csv(tmp_path: Path) -> None:
+    rows = "AAA,A,0.5,0.5,0.5,0.5,0.0,0\nBBB,B,0.4,0.5,0.5,0.5,0.1,1\n"
+    p = _csv_scenario(tmp_path, HEADER + rows, bom=True)
+    scn = stationsim.load_scenario(p)
+    assert [s.iso3 for s in scn.states] == ["AAA", "BBB"]
+    sw = sweep_file(tmp_path)
+    sw.write_bytes(b"\xef\xbb\xbf" + sw.read_bytes())
+    from stationsim.running.sweep import load_sweep
+
+    assert load_sweep(sw).name == "rel_sweep"
+
+
+def test_csv_faults_are_named(tmp_path: Path) -> None:
+    from stationsim.model.scenario import ScenarioError
+
+    p = _csv_scenario(tmp_path, HEADER + "AAA,A, Inc.,0.5,0.5,0.5,0.5,0.0,0\n")
+    with pytest.raises(ScenarioError, match=r"line 2: 9 cells, but the header has 8 columns"):
+        stationsim.load_scenario(p)
+    p = _csv_scenario(tmp_path, HEADER.replace("\n", ",capability\n")
+                      + "AAA,A,0.5,0.5,0.5,0.5,0.0,0,0.9\n")
+    with pytest.raises(ScenarioError, match="'capability' appears twice"):
+        stationsim.load_scenario(p)
+    p = _csv_scenario(tmp_path, HEADER + "AAA,A,inf,0.5,0.5,0.5,0.0,0\n")
+    with pytest.raises(ScenarioError, match="finite"):
+        stationsim.load_scenario(p)
+
+
+# ----------------------------------------------------------------------------- 4. places
+
+
+def test_out_under_a_file_is_refused_before_any_work(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    for argv in (RUN, ("sweep", str(sweep_file(tmp_path)), "-q")):
+        code, text = cli(*argv, "--out", str(tmp_path / "file" / "sub" / "out"))
+        assert code == 2, text
+        assert "is under" in text and "which is a file" in text, text
+        no_traceback(text)
+    code, text = cli(*RUN, "--out", str(tmp_path / "file"))
+    assert code == 2 and "not a folder" in text, text
+
+
+def test_unwritable_out_is_refused_and_nothing_is_left(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A read-only file system (simulated: root ignores permission bits)."""
+    import errno
+
+    real_mkdir = Path.mkdir
+
+    def ro_mkdir(self: Path, *a: object, **k: object) -> None:
+        if str(self).startswith(str(tmp_path / "ro")):
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(self))
+        real_mkdir(self, *a, **k)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "mkdir", ro_mkdir)
+    code, text = cli(*RUN, "--out", str(tmp_path / "ro" / "a" / "b"))
+    assert code == 2 and "Read-only file system" in text and str(tmp_path / "ro") in text, text
+    no_traceback(text)
+    assert not (tmp_path / "ro").exists()
+
+
+def test_plot_and_report_to_an_unwritable_place_exit_2(tmp_path: Path, reference: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    code, text = cli("plot", str(reference), "--out", str(tmp_path / "file" / "plots"), "-q")
+    assert code == 2 and "which is a file" in text, text
+    code, text = cli("report", str(reference), "--out", str(tmp_path / "file" / "r.html"))
+    assert code == 2 and "is a file" in text, text
+    code, text = cli("compare", str(reference), "--by", "replication", "--out",
+                     str(tmp_path / "file" / "c"), "-q")
+    assert code == 2, text
+    no_traceback(text)
+
+
+# ----------------------------------------------------------------------------- 5. self-checks
+
+
+def test_manifest_records_each_tables_rows_and_checksum(reference: Path) -> None:
+    from stationsim.running.results import file_sha256
+
+    man = json.loads((reference / "manifest.json").read_text())
+    assert man["progress"]["status"] == "complete"
+    for t in TABLES:
+        stamp = man["tables"][t]
+        assert stamp["rows"] == len(pd.read_parquet(reference / f"{t}.parquet"))
+        assert stamp["sha256"] == file_sha256(reference / f"{t}.parquet")
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip", "delete"])
+def test_damaged_table_is_refused_then_rebuilt_by_resume(tmp_path: Path, reference: Path,
+                                                         damage: str) -> None:
+    from stationsim.running.results import DamagedResults
+
+    out = tmp_path / "out"
+    shutil.copytree(reference, out)
+    victim = out / "steps.parquet"
+    data = victim.read_bytes()
+    if damage == "truncate":
+        victim.write_bytes(data[: len(data) // 2])
+    elif damage == "flip":
+        victim.write_bytes(data[:100] + bytes([data[100] ^ 0xFF]) + data[101:])
+    else:
+        victim.unlink()
+    with pytest.raises(DamagedResults, match=r"steps\.parquet"):
+        load_results(out)
+    code, text = cli("plot", str(out), "-q")
+    assert code == 2 and "damaged" in text and "--resume" in text, text
+    no_traceback(text)
+    code, text = cli(*RUN[:-1], "--out", str(out), "--resume")
+    assert code == 0, text
+    assert "rebuilding" in text
+    assert_same_tables(out, reference)
+
+
+def test_temporary_files_are_cleaned_on_resume(tmp_path: Path, reference: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    with monkeypatch.context() as m:
+        import stationsim.running.executor as ex
+
+        real = ex.run_one
+
+        def flaky(scn: stationsim.Scenario, seed: int, r: int, *a: object) -> object:
+            if r == 4:
+                raise ValueError("boom")
+            return real(scn, seed, r, *a)  # type: ignore[arg-type]
+
+        m.setattr(ex, "run_one", flaky)
+        code, text = cli(*RUN, "--out", str(out))
+        assert code == 1
+    # what a kill during a write leaves behind
+    (out / ".runs.parquet.abc123.tmp").write_bytes(b"half")
+    (out / ".manifest.json.x.tmp").write_bytes(b"{")
+    code, text = cli(*RUN, "--out", str(out), "--resume")
+    assert code == 0, text
+    assert not list(out.rglob("*.tmp"))
+    assert_same_tables(out, reference)

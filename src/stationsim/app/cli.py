@@ -18,6 +18,7 @@ import typer
 from stationsim.model.scenario import (
     Scenario,
     ScenarioError,
+    check_run_options,
     load_scenario,
     parse_set,
     with_overrides,
@@ -29,7 +30,7 @@ from stationsim.running.executor import (
     execute,
     run_job,
 )
-from stationsim.running.lock import PlaceError
+from stationsim.running.lock import PlaceError, prepare_folder, remove_created
 from stationsim.running.results import now_iso, scenario_manifest
 from stationsim.running.sweep import load_sweep, sweep_job, sweep_manifest
 
@@ -100,6 +101,7 @@ def run_cmd(
 def _run(scenario: Path, seed: int | None, replications: int | None, steps: int | None,
          out: Path | None, sets: list[str] | None, quiet: bool, workers: int | None = None,
          resume: bool = False) -> None:
+    check_run_options(seed=seed, steps=steps, replications=replications, workers=workers)
     scn = _load(scenario, sets)
     if resume and out is None:
         raise BadInput("--resume: give the folder to resume with --out DIR")
@@ -168,6 +170,7 @@ def sweep_cmd(
 
 def _sweep(path: Path, out: Path | None, workers: int | None, backend: str,
            scheduler: str | None, resume: bool, chunk_runs: int | None, quiet: bool) -> None:
+    check_run_options(workers=workers)
     if backend not in BACKENDS:
         raise BadInput(f"--backend {backend!r}: allowed: {', '.join(BACKENDS)}")
     if scheduler and backend != "dask":
@@ -236,8 +239,13 @@ def _plot(results: Path, by: str | None, out: Path | None, quiet: bool) -> None:
     from stationsim.present import plots
 
     data = _analysis_input([results])
-    figs = _grouping_errors(plots.figures, data, by)
     target = out if out is not None else results / "plots"
+    created = prepare_folder(target)  # a writable place before any work
+    try:
+        figs = _grouping_errors(plots.figures, data, by)
+    except BaseException:
+        remove_created(created)
+        raise
     for stem, fig in figs.items():
         paths = plots.save(fig, target, stem)
         fig.clear()
@@ -275,6 +283,7 @@ def _compare(results: Path, results2: Path | None, by: str | None, reference: st
     from stationsim.analysis import compare, groups
 
     data = _analysis_input([results] if results2 is None else [results, results2])
+    prepare_folder(out if out is not None else results)  # a writable place before any work
     col = by if by is not None else groups.default_by(data)
     if col is None:
         raise BadInput(f"{results}: nothing to compare in one group; give --by COLUMN "
@@ -315,6 +324,9 @@ def _report(results: Path, by: str | None, out: Path | None, seed: int | None) -
     from stationsim.present import report
 
     _analysis_input([results])  # a missing or incomplete folder: exit 2 before any work
+    if out is not None and out.is_dir():
+        raise BadInput(f"--out {out}: is a folder; give the HTML file to write")
+    prepare_folder((out if out is not None else results / "report.html").parent)
     kw: dict[str, Any] = {} if seed is None else {"seed": seed}
     path = _grouping_errors(report.write_report, results, by, out, **kw)
     typer.echo(str(path))
@@ -399,6 +411,7 @@ def _sensitivity(path: Path, method: str | None, out: Path | None, workers: int 
     from stationsim.analysis import sensitivity as S
     from stationsim.running.batch import run_one
 
+    check_run_options(workers=workers)
     try:
         if method is not None:
             S.check_method(method)
@@ -520,6 +533,8 @@ def _experiment(file: Path, replications: int | None, out: Path | None, workers:
                 base: Path | None, sets: list[str] | None, quiet: bool) -> None:
     from stationsim.analysis import experiment
 
+    check_run_options(steps=steps, replications=replications, workers=workers)
+    check_run_options(replications=robustness_replications, prefix="--robustness-")
     exp = experiment.load_experiment(file, base=base,
                                      overrides=parse_set(sets, str(file)) if sets else None)
     target = out if out is not None else (Path("results") / "experiments" / exp.name

@@ -63,7 +63,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from stationsim.model.scenario import Scenario, scenario_from_dict, with_overrides
+from stationsim.model.scenario import (
+    Scenario,
+    check_run_options,
+    scenario_from_dict,
+    with_overrides,
+)
 from stationsim.running.batch import run_one, run_seed
 from stationsim.running.lock import (
     LOCK_NAME,
@@ -76,8 +81,10 @@ from stationsim.running.results import (
     PART_KEY,
     TABLES,
     atomic_write,
+    check_tables,
     environment,
     now_iso,
+    table_stamps,
     write_json,
 )
 
@@ -636,6 +643,8 @@ def execute(job: Job, out: Path, manifest: dict[str, Any], *, workers: int | Non
         ``out`` is not empty (without ``resume``) or holds another job.
     """
     out = Path(out)
+    check_run_options(seed=job.master_seed, steps=job.steps, replications=job.replications,
+                      workers=workers, prefix="")  # the bounds of the scenario's fields
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out}: exists and is not a folder; choose another --out")
     created = prepare_folder(out)  # a writable place, before any work
@@ -662,11 +671,19 @@ def _execute_locked(job: Job, out: Path, manifest: dict[str, Any], *, workers: i
     t0 = time.perf_counter()
     note = log or (lambda msg: None)
     old = check_out(out, job, resume)
-    if old is not None and old.get("progress", {}).get("status") == "complete" \
-            and all((out / f"{t}.parquet").is_file() for t in TABLES):
-        shutil.rmtree(out / "parts", ignore_errors=True)
-        note(f"{out}: already complete; nothing to run")
-        return old
+    if old is not None:
+        for tmp in out.glob(".*.tmp"):  # left by a kill during consolidation
+            tmp.unlink(missing_ok=True)
+    if old is not None and old.get("progress", {}).get("status") == "complete":
+        damaged = check_tables(out, old) if "tables" in old else [
+            f"{t}.parquet: missing" for t in TABLES if not (out / f"{t}.parquet").is_file()]
+        if not damaged:
+            shutil.rmtree(out / "parts", ignore_errors=True)
+            note(f"{out}: already complete; nothing to run")
+            return old
+        note(f"{out}: damaged ({'; '.join(damaged)}); rebuilding the tables")
+        for t in TABLES:
+            (out / f"{t}.parquet").unlink(missing_ok=True)
     workers = workers or default_workers()
     done: set[int] = set()
     runs_done = runs_before = 0
@@ -739,6 +756,7 @@ def _execute_locked(job: Job, out: Path, manifest: dict[str, Any], *, workers: i
             signal.signal(signal.SIGTERM, prev_term)
     wall = time.perf_counter() - t0
     man["rows"] = rows
+    man["tables"] = table_stamps(out)  # rows and checksums: load_results and --resume verify
     man["finished"] = now_iso()
     man["timing"]["wall_s"] = round(wall, 3)
     man["timing"]["runs_this_session"] = job.total_runs - runs_before
