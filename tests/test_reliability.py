@@ -542,3 +542,355 @@ def test_temporary_files_are_cleaned_on_resume(tmp_path: Path, reference: Path,
     assert code == 0, text
     assert not list(out.rglob("*.tmp"))
     assert_same_tables(out, reference)
+
+
+# ----------------------------------------------------------------------------- 6. faults
+
+
+def _enospc(path: object = "x") -> OSError:
+    import errno
+
+    return OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+
+
+def test_full_disk_while_writing_parts_ends_cleanly_and_resumes(
+        tmp_path: Path, reference: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import stationsim.running.executor as ex
+
+    out = tmp_path / "out"
+    real = ex.write_part
+    calls = {"n": 0}
+
+    def full(out_: Path, job: object, chunk: int, table: str, data: object) -> None:
+        calls["n"] += 1
+        if calls["n"] > 9:  # three chunks fit, then the disk is full
+            raise _enospc(ex.part_path(out_, table, chunk))
+        real(out_, job, chunk, table, data)  # type: ignore[arg-type]
+
+    with monkeypatch.context() as m:
+        m.setattr(ex, "write_part", full)
+        code, text = cli(*RUN, "--out", str(out))
+    assert code == 1, text
+    no_traceback(text)
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "No space left on device" in lines[0], text
+    assert "3 of 6 runs done are kept" in text and "--resume" in text
+    assert len(list((out / "parts" / "runs").glob("part-*.parquet"))) == 3
+    man = json.loads((out / "manifest.json").read_text())
+    assert man["progress"]["status"] == "failed"
+    code, text = cli(*RUN, "--out", str(out), "--resume")
+    assert code == 0, text
+    assert_same_tables(out, reference)
+
+
+def test_full_disk_during_consolidation_ends_cleanly_and_resumes(
+        tmp_path: Path, reference: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import stationsim.running.executor as ex
+
+    out = tmp_path / "out"
+    real = ex.consolidate
+
+    def full(out_: Path, job: object, table: str) -> int:
+        if table == "steps":
+            (out_ / ".steps.parquet.half.tmp").write_bytes(b"PAR1")
+            raise _enospc(out_ / "steps.parquet")
+        return real(out_, job, table)  # type: ignore[arg-type]
+
+    with monkeypatch.context() as m:
+        m.setattr(ex, "consolidate", full)
+        code, text = cli(*RUN, "--out", str(out))
+    assert code == 1 and "No space left on device" in text, text
+    no_traceback(text)
+    code, text = cli(*RUN, "--out", str(out), "--resume")
+    assert code == 0, text
+    assert not list(out.rglob("*.tmp"))
+    assert_same_tables(out, reference)
+
+
+def _die_in_worker(monkeypatch: pytest.MonkeyPatch, chunk: int, marker: Path | None) -> None:
+    """The worker running ``chunk`` is killed (SIGKILL, as the OOM killer does): once when
+    ``marker`` is given (it records the death), else every time."""
+    import signal
+
+    import stationsim.running.executor as ex
+
+    real = ex.run_chunk
+
+    def dying(job: object, k: int) -> object:
+        if k == chunk and (marker is None or not marker.exists()):
+            if marker is not None:
+                marker.touch()
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(job, k)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ex, "run_chunk", dying)
+
+
+def test_local_pool_retries_a_chunk_whose_worker_died(
+        tmp_path: Path, reference: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    with monkeypatch.context() as m:
+        _die_in_worker(m, 2, tmp_path / "died")
+        code, text = cli(*RUN, "--out", str(out), "--workers", "2")
+    assert code == 0, text
+    assert (tmp_path / "died").exists()  # a worker did die
+    assert_same_tables(out, reference)
+
+
+def test_worker_that_always_dies_ends_cleanly_and_resumes(
+        tmp_path: Path, reference: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    with monkeypatch.context() as m:
+        _die_in_worker(m, 4, None)
+        code, text = cli(*RUN, "--out", str(out), "--workers", "2")
+    assert code == 1, text
+    no_traceback(text)
+    assert "worker process died" in text and "--resume" in text, text
+    assert json.loads((out / "manifest.json").read_text())["progress"]["status"] == "failed"
+    code, text = cli(*RUN, "--out", str(out), "--resume", "--workers", "2")
+    assert code == 0, text
+    assert_same_tables(out, reference)
+
+
+EXPERIMENT = ROOT / "scenarios" / "experiments" / "h5_un_channel.toml"
+
+
+def test_experiment_resume_keeps_finished_arms(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import stationsim.analysis.experiment as E
+
+    kw = {"replications": 3, "steps": 2, "workers": 1, "robustness": False}
+    ref = tmp_path / "ref"
+    E.run_experiment(EXPERIMENT, ref, **kw)  # type: ignore[arg-type]
+    out = tmp_path / "out"
+    real = E.execute
+    calls: list[str] = []
+
+    def second_arm_fails(job: object, target: Path, *a: object, **k: object) -> object:
+        calls.append(target.name)
+        if len(calls) == 2 and not k.get("resume"):
+            raise _enospc(target / "runs.parquet")
+        return real(job, target, *a, **k)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(E, "execute", second_arm_fails)
+    with pytest.raises(OSError):
+        E.run_experiment(EXPERIMENT, out, **kw)  # type: ignore[arg-type]
+    man = json.loads((out / "manifest.json").read_text())
+    assert man["kind"] == "experiment" and man["progress"]["status"] == "failed"
+    with pytest.raises(FileNotFoundError, match="unfinished"):
+        load_results(out)
+    first = out / "arms" / calls[0]
+    finished = json.loads((first / "manifest.json").read_text())["finished"]
+    # without --resume the folder is refused; with it the first arm is kept, not rerun
+    with pytest.raises(OutputError, match="--resume"):
+        E.run_experiment(EXPERIMENT, out, **kw)  # type: ignore[arg-type]
+    with pytest.raises(OutputError, match="different experiment"):
+        E.run_experiment(EXPERIMENT, out, resume=True,  # type: ignore[arg-type]
+                         **{**kw, "replications": 4})
+    E.run_experiment(EXPERIMENT, out, resume=True, **kw)  # type: ignore[arg-type]
+    assert json.loads((first / "manifest.json").read_text())["finished"] == finished
+    assert json.loads((out / "manifest.json").read_text())["progress"]["status"] == "complete"
+    assert_same_tables(out, ref)
+
+
+def test_experiment_cli_resume_and_machine_fault_exit_1(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import stationsim.running.executor as ex
+
+    out = tmp_path / "out"
+    argv = ("experiment", str(EXPERIMENT), "-r", "3", "--steps", "2", "--workers", "1",
+            "--no-robustness", "-q", "--out", str(out))
+    real = ex.write_part
+
+    def full(out_: Path, job: object, chunk: int, table: str, data: object) -> None:
+        if "arms" in out_.parts and out_.name != sorted(p.name for p in out_.parent.iterdir())[0]:
+            raise _enospc(out_)
+        real(out_, job, chunk, table, data)  # type: ignore[arg-type]
+
+    with monkeypatch.context() as m:
+        m.setattr(ex, "write_part", full)
+        code, text = cli(*argv)
+    assert code == 1, text
+    no_traceback(text)
+    assert "No space left on device" in text and f"--out {out} --resume" in text
+    assert "finished arms are kept" in text
+    code, text = cli(*argv, "--resume")
+    assert code == 0, text
+    assert (out / "report.html").is_file()
+    assert json.loads((out / "manifest.json").read_text())["progress"]["status"] == "complete"
+
+
+def test_unfinished_message_counts_the_finished_parts(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    with monkeypatch.context() as m:
+        import stationsim.running.executor as ex
+
+        real = ex.run_one
+
+        def flaky(scn: stationsim.Scenario, seed: int, r: int, *a: object) -> object:
+            if r == 5:
+                raise ValueError("boom")
+            return real(scn, seed, r, *a)  # type: ignore[arg-type]
+
+        m.setattr(ex, "run_one", flaky)
+        assert cli(*RUN, "--out", str(out), "--workers", "1")[0] == 1
+    man = json.loads((out / "manifest.json").read_text())  # as a kill -9 leaves it
+    man["progress"].update(status="running", runs_done=0)
+    (out / "manifest.json").write_text(json.dumps(man))
+    with pytest.raises(FileNotFoundError, match="5 of 6 runs done"):
+        load_results(out)
+
+
+# ----------------------------------------------------------------------------- 7. sizes
+
+SIZED = """name = "sized"
+base = "{base}"
+sampler = "{sampler}"
+{samples}
+replications = {reps}
+seed = 1
+[[vary]]
+path = "parameters.learn_rate"
+{levels}
+[[vary]]
+path = "stations.CSS.rule"
+"""
+
+
+def _sized(folder: Path, sampler: str, samples: int | None, reps: int,
+           levels: int | None = None) -> Path:
+    p = folder / f"sized_{sampler}.toml"
+    p.write_text(SIZED.format(base=BASE.as_posix(), sampler=sampler, reps=reps,
+                              samples="" if samples is None else f"samples = {samples}",
+                              levels="" if levels is None else f"levels = {levels}"))
+    return p
+
+
+def test_huge_design_is_refused_before_sampling(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import stationsim.running.sweep as S
+
+    def never(*a: object, **k: object) -> None:
+        raise AssertionError("sampled before the size was checked")
+
+    monkeypatch.setattr(S, "_sample", never)
+    for p in (_sized(tmp_path, "random", 5_000_000, 2),
+              _sized(tmp_path, "sobol", 100_000, 2),
+              _sized(tmp_path, "grid", None, 1000, levels=1000)):
+        code, text = cli("sweep", str(p), "--out", str(tmp_path / "o"), "-q")
+        assert code == 2, text
+        assert "runs" in text and "--allow-large" in text, text
+        no_traceback(text)
+    p = _sized(tmp_path, "random", 10_000_000, 2)
+    code, text = cli("sweep", str(p), "--out", str(tmp_path / "o"), "-q", "--allow-large")
+    assert code == 2 and "at most 10,000,000" in text, text
+    assert not (tmp_path / "o").exists()
+
+
+def test_large_design_runs_with_allow_large_and_is_validated_per_dimension(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import stationsim.running.sweep as S
+
+    calls = {"n": 0}
+    real = S.with_overrides
+
+    def counted(*a: object, **k: object) -> object:
+        calls["n"] += 1
+        return real(*a, **k)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(S, "with_overrides", counted)
+    p = _sized(tmp_path, "lhs", 250_001, 4)  # 1,000,004 runs: past the cap
+    with pytest.raises(stationsim.ScenarioError, match="allow-large"):
+        S.load_sweep(p)
+    sw = S.load_sweep(p, allow_large=True)
+    assert sw.total_runs == 1_000_004
+    assert calls["n"] <= 10  # per dimension and corner, not per point
+
+
+def test_manifest_does_not_grow_with_the_design(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import stationsim.running.executor as ex
+
+    monkeypatch.setattr(ex, "MANIFEST_SEEDS", 4)
+    sizes = []
+    for reps in (6, 12):
+        out = tmp_path / f"o{reps}"
+        code, text = cli("run", str(BASE), "-r", str(reps), "--steps", "1", "-q", "--out",
+                         str(out))
+        assert code == 0, text
+        man = json.loads((out / "manifest.json").read_text())
+        assert man["run_seeds"] is None and man["counts"]["runs"] == reps
+        sizes.append(len(json.dumps({k: v for k, v in man.items()
+                                     if k not in ("timing", "environment")})))
+    assert abs(sizes[0] - sizes[1]) < 200
+
+
+VARY_PATHS = ["stations.CSS.rule", "stations.1.rule", "stations.ISS.rule", "stations.0.rule",
+              "parameters.learn_rate", "steps", "stations.CSS.capacity", "stations.1.capacity"]
+
+
+@st.composite
+def sweep_texts(draw: st.DrawFn) -> str:
+    paths = draw(st.lists(st.sampled_from(VARY_PATHS), min_size=1, max_size=4))
+    fixed_steps = draw(st.booleans())
+    lines = ['name = "gen"', f'base = "{BASE.as_posix()}"', 'sampler = "grid"',
+             f"replications = {draw(st.integers(1, 3))}"]
+    if fixed_steps:
+        lines.append(f"steps = {draw(st.integers(1, 4))}")
+    for p in paths:
+        lines.append(f'[[vary]]\npath = "{p}"')
+        if p == "steps":
+            lines.append(f"values = {sorted(draw(st.sets(st.integers(1, 4), min_size=1)))}")
+        elif p.endswith("capacity"):
+            lines.append(f"values = {sorted(draw(st.sets(st.integers(12, 30), min_size=1)))}")
+        elif p.startswith("parameters"):
+            lines.append("values = [0.1, 0.5]")
+    return "\n".join(lines) + "\n"
+
+
+@settings(max_examples=60, deadline=None)
+@given(text=sweep_texts())
+def test_generated_sweeps_never_mislabel(text: str) -> None:
+    """Any sweep file is refused with a message, or every column says what its runs use."""
+    from stationsim.running.sweep import canonical_path, get_path, sweep_from_text, sweep_job
+
+    try:
+        sw = sweep_from_text(text, source="gen.toml")
+    except stationsim.ScenarioError as exc:
+        assert "gen.toml" in str(exc)
+        return
+    data = sw.base.raw()
+    fields = [canonical_path(data, d.path) for d in sw.dimensions]
+    assert len(set(fields)) == len(fields)
+    job = sweep_job(sw)
+    for pt in sw.points[:8]:
+        scn = stationsim.with_overrides(sw.base, pt)
+        for col, value in pt.items():
+            if col == "steps":
+                assert job.steps is None  # not fixed by the file: the point's steps are used
+            used = scn.raw() if not col.startswith("parameters.") else {
+                "parameters": scn.params()}
+            assert get_path(used, col) == value
+
+
+@pytest.mark.slow
+def test_two_default_runs_in_one_second_get_their_own_folders(tmp_path: Path) -> None:
+    """The first fault of issue 17: two runs of one scenario with different --set, started
+    together without --out, each in its own folder, each labelled by what it ran."""
+    args = [sys.executable, "-m", "stationsim", "run", str(BASE), "-r", "3", "--steps", "2", "-q"]
+    rules = ("hub_and_spoke", "quid_pro_quo")
+    procs = [subprocess.Popen([*args, "--set", f"stations.CSS.rule={r}"], cwd=tmp_path,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for r in rules]
+    for p in procs:
+        _, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err
+    folders = sorted((tmp_path / "results" / "css_vs_iss").iterdir())
+    assert len(folders) == 2
+    seen = set()
+    for f in folders:
+        runs = load_results(f).runs
+        assert len(runs) == 3 and runs["css_rule"].nunique() == 1
+        seen.add(runs["css_rule"].iloc[0])
+    assert seen == set(rules)

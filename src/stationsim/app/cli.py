@@ -26,6 +26,7 @@ from stationsim.model.scenario import (
 from stationsim.running.executor import (
     BACKENDS,
     ExecutorInputError,
+    MachineFault,
     default_workers,
     execute,
     run_job,
@@ -67,6 +68,14 @@ def _guard(fn: Any, *args: Any, **kwargs: Any) -> None:
     except (ScenarioError, BadInput, ExecutorInputError, PlaceError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
+    except MachineFault as exc:  # disk full, a worker killed: one line, finished work kept
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    except OSError as exc:  # the machine's fault (disk full, file system), not a bug
+        reason = exc.strerror or str(exc)
+        where = f" ({exc.filename})" if exc.filename else ""
+        typer.echo(f"error: {reason}{where}", err=True)
+        raise typer.Exit(1) from None
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         raise typer.Exit(130) from None
@@ -163,13 +172,18 @@ def sweep_cmd(
         min=1, help="runs per task and part file (default: about 100 chunks)")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar, no summary")
     ] = False,
+    allow_large: Annotated[bool, typer.Option(
+        help="run a design of more than 1,000,000 runs (the cap; never more than 10,000,000)")
+    ] = False,
 ) -> None:
     """Run a parameter sweep: every point x replication, streamed to Parquet, resumable."""
-    _guard(_sweep, sweep, out, workers, backend, scheduler, resume, chunk_runs, quiet)
+    _guard(_sweep, sweep, out, workers, backend, scheduler, resume, chunk_runs, quiet,
+           allow_large)
 
 
 def _sweep(path: Path, out: Path | None, workers: int | None, backend: str,
-           scheduler: str | None, resume: bool, chunk_runs: int | None, quiet: bool) -> None:
+           scheduler: str | None, resume: bool, chunk_runs: int | None, quiet: bool,
+           allow_large: bool = False) -> None:
     check_run_options(workers=workers)
     if backend not in BACKENDS:
         raise BadInput(f"--backend {backend!r}: allowed: {', '.join(BACKENDS)}")
@@ -179,7 +193,7 @@ def _sweep(path: Path, out: Path | None, workers: int | None, backend: str,
         backend = "dask"
     if resume and out is None:
         raise BadInput("--resume: give the folder to resume with --out DIR")
-    sw = load_sweep(path)
+    sw = load_sweep(path, allow_large=allow_large)
     target = out if out is not None else Path("results") / sw.name / default_out(sw.base).name
     job = sweep_job(sw, chunk_runs)
     manifest = {**sweep_manifest(sw), "command": sys.argv}
@@ -397,17 +411,20 @@ def sensitivity_cmd(
                           "outcome)")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar, no summary")
     ] = False,
+    allow_large: Annotated[bool, typer.Option(
+        help="run a design of more than 1,000,000 runs (the cap; never more than 10,000,000)")
+    ] = False,
 ) -> None:
     """Global sensitivity analysis: sample the sweep with a Sobol' or Morris design (SALib),
     run it (parallel, resumable), and write each outcome's indices (averaged over the
     replications of a point) as CSV, Markdown and figures."""
     _guard(_sensitivity, sweep, method, out, workers, backend, scheduler, resume, chunk_runs,
-           outcome, quiet)
+           outcome, quiet, allow_large)
 
 
 def _sensitivity(path: Path, method: str | None, out: Path | None, workers: int | None,
                  backend: str, scheduler: str | None, resume: bool, chunk_runs: int | None,
-                 outcomes: list[str] | None, quiet: bool) -> None:
+                 outcomes: list[str] | None, quiet: bool, allow_large: bool = False) -> None:
     from stationsim.analysis import sensitivity as S
     from stationsim.running.batch import run_one
 
@@ -425,7 +442,7 @@ def _sensitivity(path: Path, method: str | None, out: Path | None, workers: int 
                 backend = "dask"
             if resume and out is None:
                 raise BadInput("--resume: give the folder to resume with --out DIR")
-            sw0 = load_sweep(path)
+            sw0 = load_sweep(path, allow_large=allow_large)
             sw = S.design(sw0, method)
             if outcomes:  # check the names on one short run before running the sweep
                 S.check_outcomes(outcomes, S.allowed_outcomes(run_one(sw.base, 0, steps=1).runs))
@@ -520,21 +537,27 @@ def experiment_cmd(
         "--set", help="override a base-scenario field for every arm: PATH=VALUE (repeatable)")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress lines")] = False,
+    resume: Annotated[bool, typer.Option(
+        help="finish an interrupted experiment in --out: finished arms and grid points are "
+             "kept")] = False,
 ) -> None:
     """Test a claim (H1-H6): run its arms, print each effect with a 95 % CI and a verdict
     (supported / not supported / inconclusive), check it over the robustness grid, write
     a report."""
     _guard(_experiment, file, replications, out, workers, robustness, robustness_replications,
-           steps, base, set_, quiet)
+           steps, base, set_, quiet, resume)
 
 
 def _experiment(file: Path, replications: int | None, out: Path | None, workers: int | None,
                 robustness: bool, robustness_replications: int | None, steps: int | None,
-                base: Path | None, sets: list[str] | None, quiet: bool) -> None:
+                base: Path | None, sets: list[str] | None, quiet: bool,
+                resume: bool = False) -> None:
     from stationsim.analysis import experiment
 
     check_run_options(steps=steps, replications=replications, workers=workers)
     check_run_options(replications=robustness_replications, prefix="--robustness-")
+    if resume and out is None:
+        raise BadInput("--resume: give the folder to resume with --out DIR")
     exp = experiment.load_experiment(file, base=base,
                                      overrides=parse_set(sets, str(file)) if sets else None)
     target = out if out is not None else (Path("results") / "experiments" / exp.name
@@ -542,7 +565,8 @@ def _experiment(file: Path, replications: int | None, out: Path | None, workers:
     res = experiment.run_experiment(exp, target, replications=replications, steps=steps,
                                     workers=workers, robustness=robustness,
                                     robustness_replications=robustness_replications,
-                                    log=None if quiet else lambda m: typer.echo(m, err=True))
+                                    log=None if quiet else lambda m: typer.echo(m, err=True),
+                                    resume=resume)
     from stationsim.present.report import write_report
 
     write_report(target, by="arm" if len(exp.arms) > 1 else None)

@@ -51,8 +51,10 @@ import signal
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass
 from functools import cached_property
 from pathlib import Path
@@ -89,6 +91,8 @@ from stationsim.running.results import (
 )
 
 BACKENDS = ("local", "dask")
+#: run seeds listed in the manifest at most (beyond, they are in the tables only)
+MANIFEST_SEEDS = 10_000
 #: rows gathered before a row group is written when parts are consolidated
 ROW_GROUP_ROWS = 65_536
 
@@ -107,6 +111,27 @@ class SchedulerError(ExecutorInputError):
 
 class RunFailed(RuntimeError):
     """A run raised; the message names its run id, point, replication and seed."""
+
+
+class MachineFault(RuntimeError):
+    """The machine failed the job (disk full, file system error, a worker killed by the OS).
+
+    The message is one line: what failed, that the finished chunks are kept, and how to
+    resume.  The CLI prints it without a traceback and exits 1.  ``cause`` is what
+    failed, without the advice.
+    """
+
+    def __init__(self, message: str, cause: str = "") -> None:
+        super().__init__(message)
+        self.cause = cause or message
+
+
+class WorkerDied(MachineFault):
+    """A pool worker died (killed by the OS, e.g. out of memory) more often than retried."""
+
+
+#: times the local pool reruns a chunk whose worker died (a new pool each time)
+WORKER_RETRIES = 2
 
 
 # ----------------------------------------------------------------------------- the job
@@ -355,20 +380,60 @@ class LocalBackend:
         # fork: workers start in milliseconds with everything imported.  Not on macOS, where
         # fork is unsafe with system frameworks (and Windows has none): the default there.
         use_fork = "fork" in mp.get_all_start_methods() and sys.platform != "darwin"
-        ctx = mp.get_context("fork" if use_fork else None)
+        self.ctx = mp.get_context("fork" if use_fork else None)
+        self.job = job
         self.workers: int = workers
-        self.pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
-                                        initargs=(job, os.getpid()))
+        self._start()
         # start every worker now (before this process starts threads of its own)
         for f in [self.pool.submit(_ready) for _ in range(workers)]:
             f.result()
 
-    def results(self, chunks: list[int]) -> Iterator[tuple[int, dict[str, pa.Table]]]:
-        def wait_any(pending: set[Future[Any]]) -> set[Future[Any]]:
-            return wait(pending, return_when=FIRST_COMPLETED).done
+    def _start(self) -> None:
+        self.pool = ProcessPoolExecutor(self.workers, mp_context=self.ctx,
+                                        initializer=_init_worker,
+                                        initargs=(self.job, os.getpid()))
 
-        return _windowed(lambda k: self.pool.submit(_pool_task, k), wait_any, chunks,
-                         2 * self.workers)
+    def results(self, chunks: list[int]) -> Iterator[tuple[int, dict[str, pa.Table]]]:
+        """Yield chunks as they finish; a chunk whose worker died is rerun on a new pool
+        (up to :data:`WORKER_RETRIES` times), else :class:`WorkerDied`."""
+        todo = deque(chunks)
+        pending: dict[Future[Any], int] = {}
+        attempts: dict[int, int] = {}
+        window = 2 * self.workers
+        while todo or pending:
+            lost: list[int] = []
+            while todo and len(pending) < window:
+                k = todo.popleft()
+                try:
+                    pending[self.pool.submit(_pool_task, k)] = k
+                except BrokenProcessPool:  # broke since the last wait
+                    lost.append(k)
+                    break
+            done = wait(pending, return_when=FIRST_COMPLETED).done if pending else set()
+            for fut in done:
+                k = pending.pop(fut)
+                try:
+                    res = fut.result()
+                except BrokenProcessPool:
+                    lost.append(k)
+                    continue
+                yield res
+            if not lost:
+                continue
+            # the pool is broken: every chunk in flight is lost with it
+            lost += pending.values()
+            pending.clear()
+            for k in lost:
+                attempts[k] = attempts.get(k, 0) + 1
+            worst = max(lost, key=lambda k: attempts[k])
+            with contextlib.suppress(Exception):
+                self.pool.shutdown(wait=True, cancel_futures=True)
+            if attempts[worst] > WORKER_RETRIES:
+                raise WorkerDied(f"a worker process died (killed by the operating system, "
+                                 f"e.g. out of memory) running chunk {worst}, "
+                                 f"{attempts[worst]} times")
+            self._start()
+            todo.extendleft(sorted(lost, reverse=True))
 
     def close(self, abort: bool = False) -> None:
         if abort:
@@ -696,7 +761,9 @@ def _execute_locked(job: Job, out: Path, manifest: dict[str, Any], *, workers: i
         "steps": job.steps if job.steps is not None else job.base_scenario().steps,
         "counts": {"points": len(job.points), "runs": job.total_runs,
                    "chunks": job.n_chunks, "chunk_runs": job.chunk_runs},
-        "run_seeds": job.run_seeds(),
+        # the seeds are in every table (run_seed); listed here only while the list is short,
+        # so the manifest does not grow with the design
+        "run_seeds": job.run_seeds() if job.total_runs <= MANIFEST_SEEDS else None,
         "started": (old or {}).get("started", now_iso()),
         "resumed": [*(old or {}).get("resumed", []), now_iso()] if old is not None else [],
     }
@@ -747,9 +814,16 @@ def _execute_locked(job: Job, out: Path, manifest: dict[str, Any], *, workers: i
         if bar is not None:
             bar.close()
         if running:
-            runner.close(abort=True)
+            with contextlib.suppress(Exception):
+                runner.close(abort=True)
         if (out / "manifest.json").is_file():
-            save("interrupted" if isinstance(exc, KeyboardInterrupt) else "failed")
+            with contextlib.suppress(OSError):  # the disk may be full
+                save("interrupted" if isinstance(exc, KeyboardInterrupt) else "failed")
+        fault = _machine_fault(exc)
+        if fault is not None:
+            kept = f"{runs_done} of {job.total_runs} runs done are kept"
+            raise MachineFault(f"{out}: {fault}; {kept}: fix the cause, then run the same "
+                               f"command with --out {out} --resume", cause=fault) from exc
         raise
     finally:
         if prev_term is not None:
@@ -769,9 +843,23 @@ def _execute_locked(job: Job, out: Path, manifest: dict[str, Any], *, workers: i
     return man
 
 
+def _machine_fault(exc: BaseException) -> str | None:
+    """A one-line description when ``exc`` is the machine's fault (not a bug, not input)."""
+    if isinstance(exc, WorkerDied):
+        return str(exc)
+    if isinstance(exc, BrokenProcessPool):
+        return "a worker process died (killed by the operating system)"
+    if isinstance(exc, OSError):
+        reason = os.strerror(exc.errno) if exc.errno else str(exc)
+        where = f" writing {exc.filename}" if exc.filename else ""
+        return f"{reason}{where}"
+    return None
+
+
 def _raise_interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
 
-__all__ = ["ExecutorInputError", "Job", "OutputError", "SchedulerError", "check_out",
+__all__ = ["ExecutorInputError", "Job", "MachineFault", "OutputError", "SchedulerError",
+           "WorkerDied", "check_out",
            "default_chunk_runs", "default_workers", "execute", "run_chunk", "run_job"]

@@ -193,9 +193,11 @@ def load_results(path: str | Path, partial: bool = False, verify: bool = True) -
     if status != "complete":
         if not partial:
             prog = meta.get("progress", {})
+            done = _runs_in_parts(p, meta.get("fingerprint", ""))
             raise FileNotFoundError(
-                f"{p}: unfinished ({status}, {prog.get('runs_done')} of {prog.get('runs')} runs); "
-                "finish it with the same command and --resume, or pass partial=True")
+                f"{p}: unfinished ({status}, {max(done, prog.get('runs_done') or 0)} of "
+                f"{prog.get('runs', '?')} runs done); finish it with the same command and "
+                "--resume, or pass partial=True")
         tables = {name: read_parts(p, meta.get("fingerprint", ""), name) for name in TABLES}
         return Results(meta=meta, **tables)
     problems = check_tables(p, meta) if verify else []
@@ -212,6 +214,20 @@ def load_results(path: str | Path, partial: bool = False, verify: bool = True) -
 
 #: Key of a part file's stamp (job fingerprint, row count) in its Parquet metadata.
 PART_KEY = b"stationsim.part"
+
+
+def _runs_in_parts(out: Path, job_fingerprint: str) -> int:
+    """Runs the part files of ``out`` hold (read from their stamps, not the manifest, which
+    a killed job could not update)."""
+    n = 0
+    for p in (out / "parts" / "runs").glob("part-*.parquet"):
+        try:
+            stamp = json.loads((pq.read_schema(p).metadata or {}).get(PART_KEY, b"{}"))
+        except Exception:  # a partial part holds no finished runs
+            continue
+        if stamp.get("fingerprint") == job_fingerprint:
+            n += int(stamp.get("stop", 0)) - int(stamp.get("start", 0))
+    return n
 
 
 def read_parts(out: Path, job_fingerprint: str, table: str) -> pd.DataFrame:
