@@ -894,3 +894,11 @@ def test_two_default_runs_in_one_second_get_their_own_folders(tmp_path: Path) ->
         assert len(runs) == 3 and runs["css_rule"].nunique() == 1
         seen.add(runs["css_rule"].iloc[0])
     assert seen == set(rules)
+
+
+def test_bootstrap_seed_out_of_bounds_exit_2(reference: Path) -> None:
+    for cmd in ("compare", "report"):
+        extra = ("--by", "replication") if cmd == "compare" else ()
+        code, text = cli(cmd, str(reference), *extra, "--seed", "-1")
+        assert code == 2 and "--seed" in text, text
+        no_traceback(text)

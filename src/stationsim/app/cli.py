@@ -296,6 +296,7 @@ def _compare(results: Path, results2: Path | None, by: str | None, reference: st
              seed: int | None, n_boot: int | None, out: Path | None, quiet: bool) -> None:
     from stationsim.analysis import compare, groups
 
+    check_run_options(seed=seed)
     data = _analysis_input([results] if results2 is None else [results, results2])
     prepare_folder(out if out is not None else results)  # a writable place before any work
     col = by if by is not None else groups.default_by(data)
@@ -337,6 +338,7 @@ def report_cmd(
 def _report(results: Path, by: str | None, out: Path | None, seed: int | None) -> None:
     from stationsim.present import report
 
+    check_run_options(seed=seed)
     _analysis_input([results])  # a missing or incomplete folder: exit 2 before any work
     if out is not None and out.is_dir():
         raise BadInput(f"--out {out}: is a folder; give the HTML file to write")

@@ -559,7 +559,8 @@ def _check_points(base: Scenario, points: list[dict[str, Value]], src: str) -> N
             try:
                 with_overrides(base, {col: v})
             except ScenarioError as exc:
-                errors.append(f"{src}: vary {col} = {v!r}: {exc}")
+                i = next(i for i, pt in enumerate(points) if pt[col] == v)
+                errors.append(f"{src}: point {i} ({col} = {v!r}): {exc}")
                 if len(errors) >= 3:
                     raise ScenarioError("\n".join(errors)) from None
     if errors:
@@ -571,7 +572,7 @@ def _check_points(base: Scenario, points: list[dict[str, Value]], src: str) -> N
             try:
                 with_overrides(base, pt)
             except ScenarioError as exc:
-                raise ScenarioError(f"{src}: the point {pt}: {exc}") from None
+                raise ScenarioError(f"{src}: the values {pt} together: {exc}") from None
 
 
 # ----------------------------------------------------------------------------- running
