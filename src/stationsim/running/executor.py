@@ -333,6 +333,9 @@ def _init_worker(job: Job, parent: int) -> None:
     _JOB = job
     close_inherited()  # the parent's folder lock must die with the parent
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # a pool restarted mid-job is forked after the parent's SIGTERM handler was set: a
+    # worker must still die of SIGTERM (the pool terminates the workers of a broken pool)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
     def watch() -> None:  # a parent killed with SIGKILL cannot stop its workers itself
         while True:
