@@ -902,3 +902,18 @@ def test_bootstrap_seed_out_of_bounds_exit_2(reference: Path) -> None:
         code, text = cli(cmd, str(reference), *extra, "--seed", "-1")
         assert code == 2 and "--seed" in text, text
         no_traceback(text)
+
+
+def test_sensitivity_design_is_sized_before_sampling(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import stationsim.analysis.sensitivity as S
+
+    def never(*a: object, **k: object) -> None:
+        raise AssertionError("the design was sampled before its size was checked")
+
+    monkeypatch.setattr(S, "design", never)
+    p = _sized(tmp_path, "random", 100_000, 3)  # 300,000 runs; as sobol: 1,200,000
+    code, text = cli("sensitivity", str(p), "--method", "sobol", "--out", str(tmp_path / "o"),
+                     "-q")
+    assert code == 2 and "--allow-large" in text and "1,200,000 runs" in text, text
+    no_traceback(text)

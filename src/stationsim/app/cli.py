@@ -33,7 +33,7 @@ from stationsim.running.executor import (
 )
 from stationsim.running.lock import PlaceError, prepare_folder, remove_created
 from stationsim.running.results import now_iso, scenario_manifest
-from stationsim.running.sweep import load_sweep, sweep_job, sweep_manifest
+from stationsim.running.sweep import check_size, load_sweep, sweep_job, sweep_manifest
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="stationsim: space-station partnership simulations.")
@@ -445,6 +445,11 @@ def _sensitivity(path: Path, method: str | None, out: Path | None, workers: int 
             if resume and out is None:
                 raise BadInput("--resume: give the folder to resume with --out DIR")
             sw0 = load_sweep(path, allow_large=allow_large)
+            if method is not None and method != sw0.spec.sampler and sw0.spec.samples:
+                # the design's size before it is sampled
+                check_size(sw0.spec.model_copy(update={
+                    "sampler": method, "second_order": False if method == "sobol" else None}),
+                    sw0.dimensions, str(path), allow_large)
             sw = S.design(sw0, method)
             if outcomes:  # check the names on one short run before running the sweep
                 S.check_outcomes(outcomes, S.allowed_outcomes(run_one(sw.base, 0, steps=1).runs))
