@@ -917,3 +917,49 @@ def test_sensitivity_design_is_sized_before_sampling(tmp_path: Path,
                      "-q")
     assert code == 2 and "--allow-large" in text and "1,200,000 runs" in text, text
     no_traceback(text)
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                stat = (d / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                out.append(int(d.name))
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
+def test_worker_killed_by_the_os_is_retried_in_a_real_sweep(tmp_path: Path) -> None:
+    """kill -9 of one pool worker (as the OOM killer does) mid-sweep: the chunk is rerun on a
+    fresh pool, the sweep exits 0 with the tables of an uninterrupted run."""
+    import signal
+
+    from stationsim.running.sweep import run_sweep
+
+    sw = tmp_path / "big.toml"
+    sw.write_text(SWEEP.format(base=BASE.as_posix()).replace("steps = 2", "steps = 4")
+                  .replace("replications = 3", "replications = 40"))
+    ref = tmp_path / "ref"
+    run_sweep(sw, ref, workers=1, progress=False, chunk_runs=4)
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "stationsim", "sweep", str(sw), "--out",
+                             str(out), "--workers", "2", "--chunk-runs", "4", "-q"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    parts = out / "parts" / "runs"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if parts.is_dir() and len(list(parts.glob("part-*.parquet"))) >= 2:
+            break
+        time.sleep(0.005)
+    workers = _children(proc.pid)
+    assert proc.poll() is None and workers, "the sweep ended before a worker could be killed"
+    os.kill(workers[0], signal.SIGKILL)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    no_traceback(err)
+    assert_same_tables(out, ref)
