@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 import traceback
+import uuid
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,6 +18,7 @@ import typer
 from stationsim.model.scenario import (
     Scenario,
     ScenarioError,
+    check_run_options,
     load_scenario,
     parse_set,
     with_overrides,
@@ -24,12 +26,14 @@ from stationsim.model.scenario import (
 from stationsim.running.executor import (
     BACKENDS,
     ExecutorInputError,
+    MachineFault,
     default_workers,
     execute,
     run_job,
 )
+from stationsim.running.lock import PlaceError, prepare_folder, remove_created
 from stationsim.running.results import now_iso, scenario_manifest
-from stationsim.running.sweep import load_sweep, sweep_job, sweep_manifest
+from stationsim.running.sweep import check_size, load_sweep, sweep_job, sweep_manifest
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="stationsim: space-station partnership simulations.")
@@ -52,17 +56,26 @@ def _load(path: Path, sets: list[str] | None) -> Scenario:
 
 
 def default_out(scn: Scenario) -> Path:
-    """``results/<scenario>/<timestamp>/`` (UTC)."""
+    """``results/<scenario>/<timestamp>-<random>/`` (UTC): unique, even for jobs started
+    in the same second (two jobs never share a default folder)."""
     stamp = now_iso().replace(":", "").replace("-", "").replace("+0000", "Z")
-    return Path("results") / scn.name / stamp
+    return Path("results") / scn.name / f"{stamp}-{uuid.uuid4().hex[:8]}"
 
 
 def _guard(fn: Any, *args: Any, **kwargs: Any) -> None:
     try:
         fn(*args, **kwargs)
-    except (ScenarioError, BadInput, ExecutorInputError) as exc:
+    except (ScenarioError, BadInput, ExecutorInputError, PlaceError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
+    except MachineFault as exc:  # disk full, a worker killed: one line, finished work kept
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    except OSError as exc:  # the machine's fault (disk full, file system), not a bug
+        reason = exc.strerror or str(exc)
+        where = f" ({exc.filename})" if exc.filename else ""
+        typer.echo(f"error: {reason}{where}", err=True)
+        raise typer.Exit(1) from None
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         raise typer.Exit(130) from None
@@ -97,6 +110,7 @@ def run_cmd(
 def _run(scenario: Path, seed: int | None, replications: int | None, steps: int | None,
          out: Path | None, sets: list[str] | None, quiet: bool, workers: int | None = None,
          resume: bool = False) -> None:
+    check_run_options(seed=seed, steps=steps, replications=replications, workers=workers)
     scn = _load(scenario, sets)
     if resume and out is None:
         raise BadInput("--resume: give the folder to resume with --out DIR")
@@ -158,13 +172,19 @@ def sweep_cmd(
         min=1, help="runs per task and part file (default: about 100 chunks)")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar, no summary")
     ] = False,
+    allow_large: Annotated[bool, typer.Option(
+        help="run a design of more than 1,000,000 runs (the cap; never more than 10,000,000)")
+    ] = False,
 ) -> None:
     """Run a parameter sweep: every point x replication, streamed to Parquet, resumable."""
-    _guard(_sweep, sweep, out, workers, backend, scheduler, resume, chunk_runs, quiet)
+    _guard(_sweep, sweep, out, workers, backend, scheduler, resume, chunk_runs, quiet,
+           allow_large)
 
 
 def _sweep(path: Path, out: Path | None, workers: int | None, backend: str,
-           scheduler: str | None, resume: bool, chunk_runs: int | None, quiet: bool) -> None:
+           scheduler: str | None, resume: bool, chunk_runs: int | None, quiet: bool,
+           allow_large: bool = False) -> None:
+    check_run_options(workers=workers)
     if backend not in BACKENDS:
         raise BadInput(f"--backend {backend!r}: allowed: {', '.join(BACKENDS)}")
     if scheduler and backend != "dask":
@@ -173,7 +193,7 @@ def _sweep(path: Path, out: Path | None, workers: int | None, backend: str,
         backend = "dask"
     if resume and out is None:
         raise BadInput("--resume: give the folder to resume with --out DIR")
-    sw = load_sweep(path)
+    sw = load_sweep(path, allow_large=allow_large)
     target = out if out is not None else Path("results") / sw.name / default_out(sw.base).name
     job = sweep_job(sw, chunk_runs)
     manifest = {**sweep_manifest(sw), "command": sys.argv}
@@ -233,8 +253,13 @@ def _plot(results: Path, by: str | None, out: Path | None, quiet: bool) -> None:
     from stationsim.present import plots
 
     data = _analysis_input([results])
-    figs = _grouping_errors(plots.figures, data, by)
     target = out if out is not None else results / "plots"
+    created = prepare_folder(target)  # a writable place before any work
+    try:
+        figs = _grouping_errors(plots.figures, data, by)
+    except BaseException:
+        remove_created(created)
+        raise
     for stem, fig in figs.items():
         paths = plots.save(fig, target, stem)
         fig.clear()
@@ -271,7 +296,9 @@ def _compare(results: Path, results2: Path | None, by: str | None, reference: st
              seed: int | None, n_boot: int | None, out: Path | None, quiet: bool) -> None:
     from stationsim.analysis import compare, groups
 
+    check_run_options(seed=seed)
     data = _analysis_input([results] if results2 is None else [results, results2])
+    prepare_folder(out if out is not None else results)  # a writable place before any work
     col = by if by is not None else groups.default_by(data)
     if col is None:
         raise BadInput(f"{results}: nothing to compare in one group; give --by COLUMN "
@@ -311,7 +338,11 @@ def report_cmd(
 def _report(results: Path, by: str | None, out: Path | None, seed: int | None) -> None:
     from stationsim.present import report
 
+    check_run_options(seed=seed)
     _analysis_input([results])  # a missing or incomplete folder: exit 2 before any work
+    if out is not None and out.is_dir():
+        raise BadInput(f"--out {out}: is a folder; give the HTML file to write")
+    prepare_folder((out if out is not None else results / "report.html").parent)
     kw: dict[str, Any] = {} if seed is None else {"seed": seed}
     path = _grouping_errors(report.write_report, results, by, out, **kw)
     typer.echo(str(path))
@@ -382,20 +413,24 @@ def sensitivity_cmd(
                           "outcome)")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar, no summary")
     ] = False,
+    allow_large: Annotated[bool, typer.Option(
+        help="run a design of more than 1,000,000 runs (the cap; never more than 10,000,000)")
+    ] = False,
 ) -> None:
     """Global sensitivity analysis: sample the sweep with a Sobol' or Morris design (SALib),
     run it (parallel, resumable), and write each outcome's indices (averaged over the
     replications of a point) as CSV, Markdown and figures."""
     _guard(_sensitivity, sweep, method, out, workers, backend, scheduler, resume, chunk_runs,
-           outcome, quiet)
+           outcome, quiet, allow_large)
 
 
 def _sensitivity(path: Path, method: str | None, out: Path | None, workers: int | None,
                  backend: str, scheduler: str | None, resume: bool, chunk_runs: int | None,
-                 outcomes: list[str] | None, quiet: bool) -> None:
+                 outcomes: list[str] | None, quiet: bool, allow_large: bool = False) -> None:
     from stationsim.analysis import sensitivity as S
     from stationsim.running.batch import run_one
 
+    check_run_options(workers=workers)
     try:
         if method is not None:
             S.check_method(method)
@@ -409,7 +444,12 @@ def _sensitivity(path: Path, method: str | None, out: Path | None, workers: int 
                 backend = "dask"
             if resume and out is None:
                 raise BadInput("--resume: give the folder to resume with --out DIR")
-            sw0 = load_sweep(path)
+            sw0 = load_sweep(path, allow_large=allow_large)
+            if method is not None and method != sw0.spec.sampler and sw0.spec.samples:
+                # the design's size before it is sampled
+                check_size(sw0.spec.model_copy(update={
+                    "sampler": method, "second_order": False if method == "sobol" else None}),
+                    sw0.dimensions, str(path), allow_large)
             sw = S.design(sw0, method)
             if outcomes:  # check the names on one short run before running the sweep
                 S.check_outcomes(outcomes, S.allowed_outcomes(run_one(sw.base, 0, steps=1).runs))
@@ -504,19 +544,27 @@ def experiment_cmd(
         "--set", help="override a base-scenario field for every arm: PATH=VALUE (repeatable)")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress lines")] = False,
+    resume: Annotated[bool, typer.Option(
+        help="finish an interrupted experiment in --out: finished arms and grid points are "
+             "kept")] = False,
 ) -> None:
     """Test a claim (H1-H6): run its arms, print each effect with a 95 % CI and a verdict
     (supported / not supported / inconclusive), check it over the robustness grid, write
     a report."""
     _guard(_experiment, file, replications, out, workers, robustness, robustness_replications,
-           steps, base, set_, quiet)
+           steps, base, set_, quiet, resume)
 
 
 def _experiment(file: Path, replications: int | None, out: Path | None, workers: int | None,
                 robustness: bool, robustness_replications: int | None, steps: int | None,
-                base: Path | None, sets: list[str] | None, quiet: bool) -> None:
+                base: Path | None, sets: list[str] | None, quiet: bool,
+                resume: bool = False) -> None:
     from stationsim.analysis import experiment
 
+    check_run_options(steps=steps, replications=replications, workers=workers)
+    check_run_options(replications=robustness_replications, prefix="--robustness-")
+    if resume and out is None:
+        raise BadInput("--resume: give the folder to resume with --out DIR")
     exp = experiment.load_experiment(file, base=base,
                                      overrides=parse_set(sets, str(file)) if sets else None)
     target = out if out is not None else (Path("results") / "experiments" / exp.name
@@ -524,7 +572,8 @@ def _experiment(file: Path, replications: int | None, out: Path | None, workers:
     res = experiment.run_experiment(exp, target, replications=replications, steps=steps,
                                     workers=workers, robustness=robustness,
                                     robustness_replications=robustness_replications,
-                                    log=None if quiet else lambda m: typer.echo(m, err=True))
+                                    log=None if quiet else lambda m: typer.echo(m, err=True),
+                                    resume=resume)
     from stationsim.present.report import write_report
 
     write_report(target, by="arm" if len(exp.arms) > 1 else None)

@@ -18,6 +18,7 @@ Paper keys used in ``source`` (full references in ``docs/bibliography.md``):
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -90,7 +91,8 @@ class Param:
             if isinstance(value, str) and value in self.categories:
                 return value
             raise ValueError(f"must be {self.allowed()}, got {value!r}")
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        if isinstance(value, bool) or not isinstance(value, int | float) \
+                or not math.isfinite(value):
             raise ValueError(f"must be {self.allowed()}, got {value!r}")
         if self.kind == "int" and float(value) != int(value):
             raise ValueError(f"must be {self.allowed()}, got {value!r}")
