@@ -57,6 +57,7 @@ import tomli_w
 from matplotlib.figure import Figure
 from scipy.stats import rankdata
 
+from stationsim.analysis.compare import markdown_table as _markdown_table
 from stationsim.inputs.files import scenarios_dir
 from stationsim.inputs.mapping import ISS_GUEST_FLYERS, STATES_CSV, map_states, read_states
 from stationsim.model.params import PARAMETERS
@@ -753,12 +754,8 @@ def _range_text(d: dict[str, Any]) -> str:
 
 
 def markdown_table(df: pd.DataFrame, nd: int = 3) -> str:
-    """A DataFrame as a GitHub markdown table (floats to ``nd`` decimals)."""
-    head = "| " + " | ".join(map(str, df.columns)) + " |"
-    sep = "|" + "|".join("---" for _ in df.columns) + "|"
-    body = ["| " + " | ".join(_fmt(v, nd) for v in row) + " |"
-            for row in df.itertuples(index=False)]
-    return "\n".join([head, sep, *body])
+    """A Markdown table with floats to ``nd`` decimals (:func:`compare.markdown_table`)."""
+    return _markdown_table(df, nd)
 
 
 def metrics_table(fit: dict[str, Any]) -> pd.DataFrame:

@@ -55,12 +55,16 @@ class ScenarioError(ValueError):
     """
 
 
-class _Strict(BaseModel):
-    # every number finite: inf or nan is refused where a number is expected
+class Strict(BaseModel):
+    """Base of every user-file model (scenarios, sweeps, experiments): unknown fields are
+    errors, values are frozen, and every number is finite (inf or nan is refused)."""
+
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
-class Dist(_Strict):
+
+
+class Dist(Strict):
     """A distribution to draw a generated state's attribute from.
 
     ``uniform`` uses ``low``/``high``; ``beta`` uses ``a``/``b`` (scaled to
@@ -78,7 +82,7 @@ class Dist(_Strict):
     value: float = 0.0
 
 
-class StateSpec(_Strict):
+class StateSpec(Strict):
     """One state, given explicitly."""
 
     iso3: Iso
@@ -107,7 +111,7 @@ class StateSpec(_Strict):
         return v
 
 
-class GenerateSpec(_Strict):
+class GenerateSpec(Strict):
     """A group of states drawn from distributions (fresh in every replication)."""
 
     count: int = Field(ge=1, le=1_000_000)
@@ -124,7 +128,7 @@ class GenerateSpec(_Strict):
     blocs: list[str] = Field(default_factory=list)
 
 
-class TrustOverride(_Strict):
+class TrustOverride(Strict):
     """Initial trust of ``source`` in ``target``, replacing the alignment baseline."""
 
     source: Iso
@@ -138,7 +142,7 @@ class TrustOverride(_Strict):
 HOST_OBJECTIVES = ("soft_power", "regional", "strategic", "leakage", "revenue", "reach")
 
 
-class SellerSpec(_Strict):
+class SellerSpec(Strict):
     """Who sells guest-flight seats to a station (model v2, the seat market).
 
     ``seller`` is the host, a state with its own vehicle (Russia's Soyuz for
@@ -156,7 +160,7 @@ class SellerSpec(_Strict):
     screen: Literal["trust", "alignment", "none"] = "trust"
 
 
-class StationSpec(_Strict):
+class StationSpec(Strict):
     """A station, its host and the rule that admits its guests."""
 
     name: Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,19}$")]
@@ -185,7 +189,7 @@ class StationSpec(_Strict):
         return v
 
 
-class EventSpec(_Strict):
+class EventSpec(Strict):
     """One timeline event, applied at the start of ``year`` (docs/odd.md, *Process overview*)."""
 
     year: Year
@@ -199,7 +203,7 @@ class EventSpec(_Strict):
     until: Year | None = None
 
 
-class Scenario(_Strict):
+class Scenario(Strict):
     """A validated scenario.
 
     Build it with :func:`load_scenario` (from a file) or
