@@ -31,7 +31,7 @@ from stationsim.model.events import (
     YEAR_MIN,
     CheckContext,
 )
-from stationsim.model.params import PARAMETERS
+from stationsim.model.params import PARAMETERS, ParametersModel
 from stationsim.rules import RULES
 
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -518,15 +518,17 @@ def _check_references(scn: Scenario) -> None:
                               f"open_from ({sel.open_from})")
     if scn.exclusive:
         _check_exclusive(scn, errors)
-    for name, val in scn.parameters.items():
-        if name not in PARAMETERS:
-            errors.append(f"{src}: parameters.{name}: unknown parameter; allowed: "
-                          + ", ".join(PARAMETERS))
-            continue
-        try:
-            PARAMETERS[name].check(val)
-        except ValueError as exc:
-            errors.append(f"{src}: parameters.{name}: {exc}")
+    try:
+        ParametersModel.model_validate(scn.parameters)
+    except ValidationError as exc:
+        for err in exc.errors():
+            name = str(err["loc"][0]) if err["loc"] else "?"
+            if err["type"] == "extra_forbidden":
+                errors.append(f"{src}: parameters.{name}: unknown parameter; allowed: "
+                              + ", ".join(PARAMETERS))
+            else:
+                msg = str(err["msg"]).removeprefix("Value error, ")
+                errors.append(f"{src}: parameters.{name}: {msg}")
     for t, tr in enumerate(scn.trust):
         _state_ok(tr.source, f"{src}: trust[{t}].source")
         _state_ok(tr.target, f"{src}: trust[{t}].target")
