@@ -116,3 +116,25 @@ def test_host_objectives_replace_the_global_weights() -> None:
     idx = np.array([1])
     v = [m.host_value(m.stations[0], idx)[0] for m in (plain, same, keen)]
     assert v[0] == v[1] and v[2] > v[0]
+
+
+@pytest.mark.parametrize("mode", ["per_station", "per_contract"])
+def test_a_host_keeps_each_contract_on_its_own_only_per_contract(mode: str) -> None:
+    """Model v2: under per_contract the host fails some guests and not others in the same
+    year; under per_station (v1) all or none, every year."""
+    states = [state("HUB", capability=0.9, reciprocity=0.5)]
+    states += [state(f"G{k}", capability=0.3) for k in range(8)]
+    st = station(capacity=8, founding_members=[f"G{k}" for k in range(8)])
+    model = make_model(states=states, stations=[st], steps=12,
+                       parameters={"host_delivery": mode, "expel_defaults": 0,
+                                   "expel_trust": 0.0})
+    partial = 0
+    for _ in range(12):
+        model.step()
+        failed = model.stations[0].now.host_defaults
+        if mode == "per_station":
+            assert failed in (0, 1)  # one word for everyone
+        elif 0 < failed < model.stations[0].members.size:
+            partial += 1
+    if mode == "per_contract":
+        assert partial > 0

@@ -707,10 +707,19 @@ class StationModel(mesa.Model):  # type: ignore[misc]
             r_h = self.reciprocity[h]
             r_m = self.reciprocity[m]
             p_h = r_h * (1.0 - tft * r_h * (1.0 - float(s.delivered_last[m].mean())))
-            p_m = r_m * (1.0 - tft * r_m * (1.0 - s.host_delivered_last))
-            u = self.rng.random(1 + m.size)
-            d_h = bool(u[0] < p_h)
-            d_m = u[1:] < p_m
+            per_contract = p["host_delivery"] == "per_contract"
+            if per_contract:  # the host keeps or breaks each member's contract on its own
+                p_m = r_m * (1.0 - tft * r_m * (1.0 - s.host_delivered_to[m]))
+                u = self.rng.random(2 * m.size)
+                d_h_m = u[:m.size] < p_h
+                d_m = u[m.size:] < p_m
+                d_h = bool(d_h_m.mean() >= 0.5)  # the host's delivery as the others see it
+            else:
+                p_m = r_m * (1.0 - tft * r_m * (1.0 - s.host_delivered_last))
+                u = self.rng.random(1 + m.size)
+                d_h = bool(u[0] < p_h)
+                d_m = u[1:] < p_m
+                d_h_m = np.full(m.size, d_h)
             # learning: all ordered pairs of distinct participants, in index order
             parts = s.participants_sorted
             if blocks:  # an earlier block sharing two participants may be overwritten
@@ -728,6 +737,12 @@ class StationModel(mesa.Model):  # type: ignore[misc]
             delivered[hp + 1:] = d_m[hp:]
             blk = self.trust.block(self._pairs(s))
             dj = delivered[blk.ji]
+            if per_contract:  # each member saw what the host delivered to it
+                of_host = blk.ji == hp
+                seen_by = np.empty(parts.size)
+                seen_by[:hp] = d_h_m[:hp]
+                seen_by[hp + 1:] = d_h_m[hp:]
+                dj[of_host] = seen_by[blk.oi[of_host]]
             cur = blk.current
             rate = p["learn_rate"] * (p["transparency_floor"]
                                       + (1.0 - p["transparency_floor"])
@@ -742,7 +757,7 @@ class StationModel(mesa.Model):  # type: ignore[misc]
             t_h, t_in_h = _host_pairs(blk, hp, blk.now())
             due = s.due[m]
             felt = d_m * due / self.ability(s, m)
-            u_m = (self.gross_benefit(s, m, s.rights[m]) * float(d_h) - felt
+            u_m = (self.gross_benefit(s, m, s.rights[m]) * d_h_m - felt
                    - self.political_cost(m, h, t_in_h))
             u_h = float(s.weight("revenue", p) * (d_m * due).sum()
                         + self.host_value(s, m, t_h).sum())
@@ -756,8 +771,10 @@ class StationModel(mesa.Model):  # type: ignore[misc]
             s.defaults_total[m] += missed
             s.delivered_last[m] = d_m
             s.host_delivered_last = float(d_h)
+            s.host_delivered_to[m] = d_h_m
             s.now.defaults += int(np.count_nonzero(missed))
-            s.now.host_defaults = int(not d_h)
+            s.now.host_defaults = (int(np.count_nonzero(~d_h_m)) if per_contract
+                                   else int(not d_h))
         drift = float(p["trust_drift"])
         self.trust.drift(drift)
         for b in blocks.values():

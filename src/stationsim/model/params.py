@@ -189,6 +189,12 @@ PARAMETERS: dict[str, Param] = {
            source="Cheng: the unreturned visit destroyed trust"),
         _P("trust_drift", 0.05, 0.0, 0.5, doc="share of learned trust deviation that decays "
            "each step back toward the alignment baseline", source="choice"),
+        _P("host_delivery", "per_station", kind="category",
+           categories=("per_station", "per_contract"),
+           doc="whether a host keeps or breaks its word once a year for all its members "
+           "(per_station) or each member's contract on its own (per_contract, model v2)",
+           source="model v2 (issue 13): under per_station a host fails every guest at once "
+           "in 30-45 % of station-years"),
         _P("tft_weight", 0.5, 0.0, 1.0, doc="how strongly a state returns its counterparts' "
            "defaults (x its reciprocity): tit-for-tat memory", source="Cheng: reciprocity"),
         # --- exit and re-entry ---

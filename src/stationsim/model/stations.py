@@ -95,6 +95,9 @@ class Station:
     seat_revenue: float = 0.0
     host_cum_utility: float = 0.0
     host_delivered_last: float = 1.0
+    #: per-contract delivery (``host_delivery = "per_contract"``): what the host
+    #: delivered to each state at its last step as a member
+    host_delivered_to: FloatArray = field(init=False)
     opened: bool = False
     closed: bool = False
     first_guest_year: int | None = None
@@ -123,6 +126,7 @@ class Station:
         self.defaults_total = np.zeros(n, dtype=np.int64)
         self.cooldown_until = np.zeros(n, dtype=np.int64)
         self.delivered_last = np.ones(n)
+        self.host_delivered_to = np.ones(n)
         self.cum_utility = np.zeros(n)
         self.years_member = np.zeros(n, dtype=np.int64)
         self.refusal_counts = np.zeros(len(REFUSAL_REASONS) + 1, dtype=np.int64)
