@@ -40,6 +40,8 @@ class StateTable:
     reciprocity: FloatArray
     transparency: FloatArray
     military_fusion: FloatArray
+    #: political reciprocity (returned visits, access: Cheng 2009), apart from delivery
+    political_reciprocity: FloatArray
     alignment: FloatArray  # (n, d)
     developing: npt.NDArray[np.bool_]
     region: list[str]
@@ -77,6 +79,9 @@ class StateTable:
             reciprocity=col("reciprocity"),
             transparency=col("transparency"),
             military_fusion=col("military_fusion"),
+            political_reciprocity=np.array(
+                [float(r["political_reciprocity"] if r.get("political_reciprocity") is not None
+                       else r["reciprocity"]) for r in rows], dtype=np.float64),  # type: ignore[arg-type]
             alignment=align,
             developing=np.array([bool(r["developing"]) for r in rows], dtype=bool),
             region=[str(r["region"]) for r in rows],

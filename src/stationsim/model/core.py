@@ -188,6 +188,9 @@ class StationModel(mesa.Model):  # type: ignore[misc]
         self._attr_cache: tuple[tuple[int, int], FloatArray, FloatArray] | None = None
         self._blocks: dict[str, TrustBlock] = {}
         self._rule_views: dict[str, RuleView] = {}
+        #: evidence each state's record holds (trust_update = belief): observations so far,
+        #: each weighted by the observed state's transparency
+        self.record = np.zeros(self.n)
         self._pair_sets: dict[str, tuple[tuple[int, ...], PairSet]] = {}
 
         self.trust = Trust(st.alignment, self.p)
@@ -744,10 +747,21 @@ class StationModel(mesa.Model):  # type: ignore[misc]
                 seen_by[hp + 1:] = d_h_m[hp:]
                 dj[of_host] = seen_by[blk.oi[of_host]]
             cur = blk.current
-            rate = p["learn_rate"] * (p["transparency_floor"]
-                                      + (1.0 - p["transparency_floor"])
-                                      * self.transparency[blk.j])
-            blk.commit(cur + rate * (dj - cur) - p["default_penalty"] * (1.0 - dj))
+            if p["w_political"] > 0.0:  # what a partner returned politically (Cheng 2009)
+                pol = self.rng.random(parts.size) < self.states.political_reciprocity[parts]
+                dj = (1.0 - p["w_political"]) * dj + p["w_political"] * pol[blk.ji]
+            weight = (p["transparency_floor"]
+                      + (1.0 - p["transparency_floor"]) * self.transparency[blk.j])
+            if p["trust_update"] == "belief":  # the record weighs each new observation
+                rate = weight / (p["belief_prior"] + self.record[blk.j] + weight)
+                blk.commit(cur + rate * (dj - cur))
+                seen_parts = np.zeros(self.n, dtype=bool)
+                seen_parts[parts] = True
+                self.record[seen_parts] += (p["transparency_floor"] + (
+                    1.0 - p["transparency_floor"]) * self.transparency[seen_parts])
+            else:
+                rate = p["learn_rate"] * weight
+                blk.commit(cur + rate * (dj - cur) - p["default_penalty"] * (1.0 - dj))
             blocks[s.name] = blk
             if s.channel == "un":
                 defaulted = parts[delivered == 0.0]

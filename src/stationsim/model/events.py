@@ -25,7 +25,8 @@ from stationsim.model.params import PARAMETERS
 from stationsim.rules.registry import RULES
 
 #: State attributes a ``set`` event (and a sweep) may change, besides alignment and developing.
-STATE_ATTRIBUTES = ("capability", "reciprocity", "transparency", "military_fusion")
+STATE_ATTRIBUTES = ("capability", "reciprocity", "transparency", "military_fusion",
+                    "political_reciprocity")
 #: Station settings a ``set_station`` event may change.
 STATION_SETTABLE = ("rule", "channel", "capacity", "operating_cost", "host_share_min",
                     "partner_veto", "close_at")

@@ -195,6 +195,15 @@ PARAMETERS: dict[str, Param] = {
            "(per_station) or each member's contract on its own (per_contract, model v2)",
            source="model v2 (issue 13): under per_station a host fails every guest at once "
            "in 30-45 % of station-years"),
+        _P("trust_update", "delta", kind="category", categories=("delta", "belief"),
+           doc="how trust learns: a delta rule with a default penalty (delta), or a belief "
+           "that weighs each observation by what the record already holds (belief, model v2)",
+           source="Wu 2016: confidence follows the record; model v2 (issue 13)"),
+        _P("belief_prior", 4.0, 0.5, 50.0, doc="prior strength of a belief, in observations of "
+           "a fully transparent party (belief)", source="choice"),
+        _P("w_political", 0.0, 0.0, 1.0, doc="weight of political reciprocity (returned visits, "
+           "access) beside delivery in what a partner observes",
+           source="Cheng 2009: the unreturned visit destroyed trust"),
         _P("tft_weight", 0.5, 0.0, 1.0, doc="how strongly a state returns its counterparts' "
            "defaults (x its reciprocity): tit-for-tat memory", source="Cheng: reciprocity"),
         # --- exit and re-entry ---

@@ -91,6 +91,9 @@ class StateSpec(Strict):
     reciprocity: Unit
     transparency: Unit
     military_fusion: Unit
+    political_reciprocity: Unit | None = Field(
+        default=None, description="returning visits and access (Cheng 2009); default: its "
+        "reciprocity")
     alignment: float | list[float] = Field(
         description="-1 (U.S.-aligned) .. +1 (China-aligned); or a vector of such values")
     region: str = ""
