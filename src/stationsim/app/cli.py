@@ -215,42 +215,60 @@ def _grouping_errors(fn: Any, *args: Any, **kwargs: Any) -> Any:
         raise BadInput(str(exc)) from None
 
 
+def _folders_text(paths: list[Path]) -> str:
+    return ", ".join(str(p) for p in paths)
+
+
 @app.command("plot")
 def plot_cmd(
-    results: Annotated[Path, typer.Argument(help="results folder (stationsim run or sweep)")],
+    results: Annotated[list[Path], typer.Argument(
+        help="results folder(s) (stationsim run or sweep); several are compared, one group "
+             "per folder")],
     by: Annotated[str | None, typer.Option(
-        help="group column of the runs table, or 'rule' (default: a varied parameter "
-             "or the varying rule; else one group)")] = None,
-    out: Annotated[Path | None, typer.Option(help="output folder (default: RESULTS/plots)")
-    ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no list of files")] = False,
+        help="group column of the runs table, or 'rule' (default: the folder with several, "
+             "a varied parameter or the varying rule; else one group)")] = None,
+    out: Annotated[Path | None, typer.Option(
+        help="output folder (default: RESULTS/plots; several folders: "
+             "FIRST/plots_<a>_vs_<b>)")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress, no list of files")
+    ] = False,
 ) -> None:
-    """Write the figures of a results folder as PNG and SVG."""
+    """Write the figures of results folders as PNG and SVG (with several folders or groups:
+    the comparison, forest plot included)."""
     _guard(_plot, results, by, out, quiet)
 
 
-def _plot(results: Path, by: str | None, out: Path | None, quiet: bool) -> None:
+def _plot(results: list[Path], by: str | None, out: Path | None, quiet: bool) -> None:
     from stationsim.present import plots
+    from stationsim.running.progress import Progress
 
-    data = _analysis_input([results])
-    figs = _grouping_errors(plots.figures, data, by)
-    target = out if out is not None else results / "plots"
-    for stem, fig in figs.items():
-        paths = plots.save(fig, target, stem)
-        fig.clear()
-        if not quiet:
+    data = _analysis_input(results)
+    builders = _grouping_errors(plots.figure_builders, data, by)
+    if out is not None:
+        target = out
+    elif len(results) == 1:
+        target = results[0] / "plots"
+    else:
+        target = results[0] / ("plots_" + "_vs_".join(_slug(x) for x in data.labels))
+    written = []
+    with Progress(len(builders), "plot", "figure", enabled=not quiet) as prog:
+        for stem, build in builders:
+            fig = _grouping_errors(build)
+            written.append(plots.save(fig, target, stem))
+            fig.clear()
+            prog.update()
+    if not quiet:
+        for paths in written:
             typer.echo("  ".join(str(p) for p in paths))
 
 
 @app.command("compare")
 def compare_cmd(
-    results: Annotated[Path, typer.Argument(help="results folder")],
-    results2: Annotated[Path | None, typer.Argument(
-        help="a second results folder: compare the two (groups labelled by folder name)")
-    ] = None,
+    results: Annotated[list[Path], typer.Argument(
+        help="results folder(s): one (with --by) or several (groups labelled by folder name)")],
     by: Annotated[str | None, typer.Option(
         help="group column of the runs table, or 'rule' (the station rule that varies); "
-             "default with two folders: the folder")] = None,
+             "default with several folders: the folder")] = None,
     reference: Annotated[str | None, typer.Option(
         help="reference group (default: the first)")] = None,
     seed: Annotated[int | None, typer.Option(
@@ -261,34 +279,54 @@ def compare_cmd(
         help="folder for the CSV and Markdown files (default: the first results folder)")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="do not print the table")] = False,
+    all_outcomes: Annotated[bool, typer.Option(
+        "--all", help="print every outcome, not only the main ones (the files hold all)")
+    ] = False,
 ) -> None:
     """Compare outcomes between groups: median, mean, difference with a 95 % bootstrap CI,
-    Cliff's delta; printed and saved as CSV and Markdown."""
-    _guard(_compare, results, results2, by, reference, seed, n_boot, out, quiet)
+    Cliff's delta; printed (main outcomes, in words) and saved as CSV and Markdown (all)."""
+    _guard(_compare, results, by, reference, seed, n_boot, out, quiet, all_outcomes)
 
 
-def _compare(results: Path, results2: Path | None, by: str | None, reference: str | None,
-             seed: int | None, n_boot: int | None, out: Path | None, quiet: bool) -> None:
+def _compare(results: list[Path], by: str | None, reference: str | None,
+             seed: int | None, n_boot: int | None, out: Path | None, quiet: bool,
+             all_outcomes: bool = False) -> None:
     from stationsim.analysis import compare, groups
+    from stationsim.present import plots
 
-    data = _analysis_input([results] if results2 is None else [results, results2])
+    data = _analysis_input(results)
     col = by if by is not None else groups.default_by(data)
     if col is None:
-        raise BadInput(f"{results}: nothing to compare in one group; give --by COLUMN "
-                       f"(allowed: {groups.allowed_text(data.runs)}) or a second results folder")
+        raise BadInput(f"{results[0]}: nothing to compare in one group; give --by COLUMN "
+                       f"(for example {_short_allowed(data.runs)}) or a second results folder")
     kw: dict[str, Any] = {"reference": reference}
     if seed is not None:
         kw["seed"] = seed
     if n_boot is not None:
         kw["n_boot"] = n_boot
     comp = _grouping_errors(compare.compare, data.runs, col, **kw)
-    stem = (f"comparison_by_{_slug(comp.by)}" if results2 is None else
-            f"comparison_{_slug(data.labels[0])}_vs_{_slug(data.labels[1])}"
+    stem = (f"comparison_by_{_slug(comp.by)}" if len(results) == 1 else
+            "comparison_" + "_vs_".join(_slug(x) for x in data.labels)
             + (f"_by_{_slug(comp.by)}" if comp.by != groups.FOLDER else ""))
-    paths = comp.save(out if out is not None else results, stem)
+    paths = comp.save(out if out is not None else results[0], stem)
     if not quiet:
-        typer.echo(comp.to_text())
+        keys = set(plots.key_outcomes(data.runs))
+        shown = comp.display()
+        if not all_outcomes:
+            shown = shown[[o in keys for o in comp.table["outcome"]]]
+        shown = shown.assign(outcome=[plots.outcome_label(o, data.runs)[0]
+                                      for o in shown["outcome"]])
+        typer.echo("\n".join([*comp.header(), "", shown.to_string(index=False)]))
+        if not all_outcomes:
+            typer.echo("\n(main outcomes; every outcome with --all, or in the files)")
         typer.echo("\nwritten: " + "  ".join(str(p) for p in paths))
+
+
+def _short_allowed(runs: Any) -> str:
+    from stationsim.analysis import groups
+
+    cols = [c for c in groups.rule_columns(runs)] + [c for c in ("scenario",) if c in runs]
+    return ", ".join(["rule", *cols][:4])
 
 
 def _slug(text: str) -> str:
@@ -297,23 +335,27 @@ def _slug(text: str) -> str:
 
 @app.command("report")
 def report_cmd(
-    results: Annotated[Path, typer.Argument(help="results folder")],
+    results: Annotated[list[Path], typer.Argument(
+        help="results folder(s); several are compared in one report (one group per folder)")],
     by: Annotated[str | None, typer.Option(
         help="group column of the runs table, or 'rule' (default as for plot)")] = None,
-    out: Annotated[Path | None, typer.Option(help="HTML file (default: RESULTS/report.html)")
-    ] = None,
+    out: Annotated[Path | None, typer.Option(
+        help="HTML file (default: RESULTS/report.html; several folders: "
+             "FIRST/report_<a>_vs_<b>.html)")] = None,
     seed: Annotated[int | None, typer.Option(help="bootstrap seed of the comparison")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress")] = False,
 ) -> None:
     """Write one self-contained HTML report: figures, comparison, scenario, manifest."""
-    _guard(_report, results, by, out, seed)
+    _guard(_report, results, by, out, seed, quiet)
 
 
-def _report(results: Path, by: str | None, out: Path | None, seed: int | None) -> None:
+def _report(results: list[Path], by: str | None, out: Path | None, seed: int | None,
+            quiet: bool = False) -> None:
     from stationsim.present import report
 
-    _analysis_input([results])  # a missing or incomplete folder: exit 2 before any work
+    _analysis_input(results)  # a missing or incomplete folder: exit 2 before any work
     kw: dict[str, Any] = {} if seed is None else {"seed": seed}
-    path = _grouping_errors(report.write_report, results, by, out, **kw)
+    path = _grouping_errors(report.write_report, results, by, out, progress=not quiet, **kw)
     typer.echo(str(path))
 
 
@@ -521,13 +563,16 @@ def _experiment(file: Path, replications: int | None, out: Path | None, workers:
                                      overrides=parse_set(sets, str(file)) if sets else None)
     target = out if out is not None else (Path("results") / "experiments" / exp.name
                                           / default_out(exp.base).name)
-    res = experiment.run_experiment(exp, target, replications=replications, steps=steps,
-                                    workers=workers, robustness=robustness,
-                                    robustness_replications=robustness_replications,
-                                    log=None if quiet else lambda m: typer.echo(m, err=True))
+    from stationsim.running.progress import forced
+
+    with forced(not quiet):  # the arms' runs show progress unless -q
+        res = experiment.run_experiment(exp, target, replications=replications, steps=steps,
+                                        workers=workers, robustness=robustness,
+                                        robustness_replications=robustness_replications,
+                                        log=None if quiet else lambda m: typer.echo(m, err=True))
     from stationsim.present.report import write_report
 
-    write_report(target, by="arm" if len(exp.arms) > 1 else None)
+    write_report(target, by="arm" if len(exp.arms) > 1 else None, progress=not quiet)
     typer.echo(res.text())
     typer.echo(f"  results: {target} (report {target / 'report.html'})")
 
