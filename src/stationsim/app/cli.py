@@ -436,8 +436,10 @@ def _sensitivity(path: Path, method: str | None, out: Path | None, workers: int 
                  backend: str, scheduler: str | None, resume: bool, chunk_runs: int | None,
                  outcomes: list[str] | None, quiet: bool) -> None:
     from stationsim.analysis import sensitivity as S
+    from stationsim.running import progress
     from stationsim.running.batch import run_one
 
+    progress.set_default(not quiet)
     try:
         if method is not None:
             S.check_method(method)
@@ -508,14 +510,18 @@ def _discover(results: Path, outcome: str, parameters: list[str] | None, min_cov
               box: int | None, boxes: int, peel_alpha: float, paste_alpha: float,
               mass_min: float, out: Path | None, quiet: bool) -> None:
     from stationsim.analysis import discovery as D
+    from stationsim.running.progress import Progress
 
-    try:
-        d = D.discover(results, outcome, parameters, min_coverage=min_coverage, box=box,
-                       boxes=boxes, peel_alpha=peel_alpha, paste_alpha=paste_alpha,
-                       mass_min=mass_min)
-    except (D.DiscoveryError, FileNotFoundError) as exc:
-        raise BadInput(str(exc)) from None
-    paths = D.write(d, out if out is not None else D.default_folder(results, outcome))
+    with Progress(2, "discover", "step", enabled=not quiet) as prog:  # PRIM, then the files
+        try:
+            d = D.discover(results, outcome, parameters, min_coverage=min_coverage, box=box,
+                           boxes=boxes, peel_alpha=peel_alpha, paste_alpha=paste_alpha,
+                           mass_min=mass_min)
+        except (D.DiscoveryError, FileNotFoundError) as exc:
+            raise BadInput(str(exc)) from None
+        prog.update()
+        paths = D.write(d, out if out is not None else D.default_folder(results, outcome))
+        prog.update()
     if not quiet:
         typer.echo(d.summary())
         typer.echo("\nwritten: " + "  ".join(str(p) for p in paths))
