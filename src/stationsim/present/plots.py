@@ -262,7 +262,7 @@ def _group_legend(fig: Figure, colours: dict[Any, str], by: str | None,
 def _grid(n: int, ncols: int, w: float, h: float) -> tuple[Figure, list[Axes]]:
     ncols = max(1, min(ncols, n))
     nrows = int(np.ceil(n / ncols))
-    fig = _new_figure(w * ncols, h * nrows + 1.0)
+    fig = _new_figure(max(w * ncols, 6.4), h * nrows + 1.0)
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel().tolist()
     for ax in axes[n:]:
         ax.set_visible(False)
@@ -425,15 +425,17 @@ def outcome_distributions(runs: pd.DataFrame, outcomes: Sequence[str] | None = N
                 (mline,) = ax.plot([i - 0.3, i + 0.3], [med if np.isfinite(med) else never_y] * 2,
                                    color="black", lw=1.8, zorder=4)
                 mline.set_gid(f"median:{oc}:{name}")
-        if n_cens_all:
+        _note_constant(ax, runs[oc] if flag is None else pd.Series(every))
+        if n_cens_all:  # a "never" row above the durations, with its own tick label
             ax.axhline(never_y - gap / 2, color="#999999", lw=0.8, ls=":")
-            ax.text(0.01, never_y, "never\n(censored)", transform=ax.get_yaxis_transform(),
-                    ha="left", va="center", fontsize=7, color=NEUTRAL)
-            ax.set_ylim(min(lo_all, never_y) - 0.5 * gap, never_y + 0.6 * gap)
+            lo_y = min(lo_all, never_y) - 0.5 * gap
+            ticks = [float(t) for t in MaxNLocator(5, integer=is_integer_valued(every))
+                     .tick_values(lo_all, hi_all) if lo_y <= t <= never_y - gap / 2]
+            ax.set_yticks([*ticks, never_y], [f"{t:g}" for t in ticks] + ["never"])
+            ax.set_ylim(lo_y, never_y + 0.6 * gap)
             kinds.add("censored")
         _tick_labels(ax, ["all runs" if col is None else G.level_label(lev) for lev, _ in parts])
-        _note_constant(ax, runs[oc] if flag is None else pd.Series(every))
-        if is_integer_valued(every):
+        if is_integer_valued(every) and not n_cens_all:
             ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlim(-0.6, len(parts) - 0.4)
         ax.set_title(head, fontsize=9, color=station_colour(station) if station else "black")
@@ -466,7 +468,8 @@ def _distribution_legend(fig: Figure, colours: dict[Any, str], by: str | None,
         handles.append(Line2D([], [], lw=0, marker="^", markerfacecolor="none",
                               markeredgecolor=NEUTRAL, label="censored: never during the run"))
     fig.legend(handles=handles, title=by, loc="outside lower center",
-               ncols=min(len(handles), 6), frameon=False, fontsize=9, title_fontsize=9)
+               ncols=max(1, min(len(handles), int(fig.get_figwidth() // 2.3))),
+               frameon=False, fontsize=9, title_fontsize=9)
 
 
 def outcome_ecdfs(runs: pd.DataFrame, outcomes: Sequence[str] | None = None,
@@ -501,7 +504,8 @@ def outcome_ecdfs(runs: pd.DataFrame, outcomes: Sequence[str] | None = None,
             any_censored = True
             ax.text(0.98, 0.04, "runs without the event\nnever reach the top",
                     transform=ax.transAxes, ha="right", va="bottom", fontsize=7, color=NEUTRAL)
-        _note_constant(ax, runs[oc] if flag is None else pd.Series(_observed(runs, oc, flag)))
+        _note_constant(ax, runs[oc] if flag is None else pd.Series(_observed(runs, oc, flag)),
+                       axis="x")
         if is_integer_valued(_observed(runs, oc, flag)):
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_title(head, fontsize=9, color=station_colour(station) if station else "black")
@@ -517,10 +521,13 @@ def outcome_ecdfs(runs: pd.DataFrame, outcomes: Sequence[str] | None = None,
     return fig
 
 
-def _note_constant(ax: Axes, values: pd.Series) -> None:
-    """Say so in the panel when an outcome has one value in every run (an empty-looking panel)."""
+def _note_constant(ax: Axes, values: pd.Series, axis: str = "y") -> None:
+    """Say so in the panel when an outcome has one value in every run (an empty-looking panel);
+    a whole number gets whole-number limits around it, not ticks such as 0.045."""
     v = _finite(values)
     if v.size and np.ptp(v) == 0:
+        if v[0] == round(v[0]):
+            (ax.set_ylim if axis == "y" else ax.set_xlim)(v[0] - 1, v[0] + 1)
         ax.text(0.5, 0.92, f"every run: {v[0]:.4g}", transform=ax.transAxes, ha="center",
                 va="top", fontsize=8, color=NEUTRAL, zorder=6,
                 bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "#cccccc"})
@@ -994,8 +1001,14 @@ def partnership_network(membership: pd.DataFrame, by: str | None = None,
         ax.axis("off")
         ax.set_title(("" if col is None else f"{col} = {name}: ") + f"{_n_runs(part)} runs",
                      fontsize=10)
-    handles = [Line2D([], [], color=NEUTRAL, lw=EDGE_WIDTH_MAX * s, alpha=0.55,
-                      label=f"{s:.0%} of runs") for s in (0.25, 0.5, 1.0)]
+    handles: list[Any] = [Line2D([], [], color=NEUTRAL, lw=EDGE_WIDTH_MAX * s, alpha=0.55,
+                                 label=f"{s:.0%} of runs") for s in (0.25, 0.5, 1.0)]
+    handles += [Line2D([], [], lw=0, marker="o", markersize=8, markerfacecolor="white",
+                       markeredgecolor=station_colour(d["station"]), markeredgewidth=1.6,
+                       label=f"member state, joins {d['station']} most (edge colour: "
+                             f"{d['station']})")
+                for _, d in sorted(whole.nodes(data=True), key=lambda nd: str(nd[0]))
+                if d["kind"] == "hub"]
     if spokes == "alignment":
         cb = fig.colorbar(mpl.cm.ScalarMappable(ALIGNMENT_NORM, ALIGNMENT_CMAP), ax=axes,
                           shrink=0.7, pad=0.01)
