@@ -44,10 +44,54 @@ class BadInput(Exception):
     """Bad input from the user: reported with exit code 2."""
 
 
+#: How to use each kind of input file, for "this is a ... file" messages.
+_USE = {"scenario": "stationsim run {p}", "sweep": "stationsim sweep {p}",
+        "experiment": "stationsim experiment {p}"}
+
+
+def file_kind(path: Path) -> str | None:
+    """``scenario``, ``sweep``, ``experiment`` or ``results`` (a results folder), guessed
+    from the file's top-level tables; None when it cannot tell (the loader will say why)."""
+    import tomllib
+
+    if path.is_dir():
+        return "results" if (path / "manifest.json").is_file() or \
+            (path / "runs.parquet").is_file() else None
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    if "arms" in data or "tests" in data:
+        return "experiment"
+    if "vary" in data:
+        return "sweep"
+    if any(k in data for k in ("stations", "states", "states_csv", "generate")):
+        return "scenario"
+    return None
+
+
+def expect_kind(path: Path, *expected: str) -> None:
+    """A :class:`BadInput` in one line when ``path`` is another kind of file than expected
+    (a scenario given to ``sweep``: "this is a scenario file, not a sweep file")."""
+    kind = file_kind(path)
+    if kind is None or kind in expected:
+        return
+    def a(k: str) -> str:
+        return "a results folder" if k == "results" else \
+            f"{'an' if k[0] in 'aeiou' else 'a'} {k} file"
+    want = " or ".join(a(e) for e in expected)
+    what = a(kind)
+    use = (f"; use it with `{_USE[kind].format(p=path)}`" if kind in _USE else
+           f"; make figures from it with `stationsim plot {path}` or `stationsim report "
+           f"{path}`")
+    raise BadInput(f"{path}: this is {what}, not {want}{use}")
+
+
 def _load(path: Path, sets: list[str] | None) -> Scenario:
+    expect_kind(path, "scenario")
     scn = load_scenario(path)
     if sets:
-        scn = with_overrides(scn, parse_set(sets, str(path)))
+        scn = with_overrides(scn, parse_set(sets, str(path)), origin="--set")
     return scn
 
 
@@ -173,6 +217,7 @@ def _sweep(path: Path, out: Path | None, workers: int | None, backend: str,
         backend = "dask"
     if resume and out is None:
         raise BadInput("--resume: give the folder to resume with --out DIR")
+    expect_kind(path, "sweep")
     sw = load_sweep(path)
     target = out if out is not None else Path("results") / sw.name / default_out(sw.base).name
     job = sweep_job(sw, chunk_runs)
@@ -199,6 +244,9 @@ def _analysis_input(paths: list[Path]) -> Any:
     """Load results folders for plot/compare/report; a bad folder is a BadInput."""
     from stationsim.analysis import groups
 
+    for p in paths:
+        if p.is_file():
+            expect_kind(p, "results")
     try:
         return groups.load(paths)
     except FileNotFoundError as exc:
@@ -359,6 +407,61 @@ def _report(results: list[Path], by: str | None, out: Path | None, seed: int | N
     typer.echo(str(path))
 
 
+# ------------------------------------------------- parameters
+
+
+@app.command("params")
+def params_cmd(
+    name: Annotated[str | None, typer.Argument(
+        help="show only the parameters whose name contains this")] = None,
+) -> None:
+    """List every model parameter: default, bounds, type (unit), source and meaning
+    (set them under [parameters], with --set parameters.NAME=VALUE, or vary them in sweeps)."""
+    _guard(_params, name)
+
+
+def params_table(name: str | None = None) -> pd.DataFrame:
+    """The parameters of :data:`stationsim.model.params.PARAMETERS` as a table."""
+    from stationsim.model.params import PARAMETERS
+
+    rows = []
+    for p in PARAMETERS.values():
+        if name and name not in p.name:
+            continue
+        if p.kind in ("real", "int"):
+            bounds = f"[{p.low:g}, {p.high:g}]"
+        elif p.kind == "category":
+            bounds = " | ".join(p.categories)
+        else:
+            bounds = "true | false"
+        default = str(p.default).lower() if isinstance(p.default, bool) else f"{p.default}"
+        rows.append({"parameter": p.name, "default": default, "bounds": bounds,
+                     "unit": {"real": "number", "int": "whole number", "bool": "true/false",
+                              "category": "one of the bounds"}[p.kind],
+                     "source": p.source, "meaning": p.doc})
+    return pd.DataFrame(rows)
+
+
+def _params(name: str | None) -> None:
+    import shutil
+    import textwrap
+
+    from stationsim.model.params import PARAMETERS
+    from stationsim.model.scenario import did_you_mean
+
+    t = params_table(name)
+    if t.empty:
+        raise BadInput(f"no parameter name contains {name!r}{did_you_mean(name, PARAMETERS)}")
+    width = max(80, shutil.get_terminal_size((100, 20)).columns)
+    for r in t.itertuples(index=False):
+        typer.echo(f"{r.parameter}  default {r.default}  bounds {r.bounds}  ({r.unit}; "
+                   f"source: {r.source})")
+        for line in textwrap.wrap(str(r.meaning), width - 4):
+            typer.echo(f"    {line}")
+    typer.echo(f"\n{len(t)} parameter(s); set with [parameters] NAME = VALUE in a scenario, "
+               "--set parameters.NAME=VALUE, or vary them in a sweep.")
+
+
 # ------------------------------------------------- interactive exploration (issue 8)
 
 
@@ -453,6 +556,7 @@ def _sensitivity(path: Path, method: str | None, out: Path | None, workers: int 
                 backend = "dask"
             if resume and out is None:
                 raise BadInput("--resume: give the folder to resume with --out DIR")
+            expect_kind(path, "sweep")
             sw0 = load_sweep(path)
             sw = S.design(sw0, method)
             if outcomes:  # check the names on one short run before running the sweep
@@ -565,6 +669,7 @@ def _experiment(file: Path, replications: int | None, out: Path | None, workers:
                 base: Path | None, sets: list[str] | None, quiet: bool) -> None:
     from stationsim.analysis import experiment
 
+    expect_kind(file, "experiment")
     exp = experiment.load_experiment(file, base=base,
                                      overrides=parse_set(sets, str(file)) if sets else None)
     target = out if out is not None else (Path("results") / "experiments" / exp.name
