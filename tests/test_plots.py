@@ -298,7 +298,7 @@ def test_varied_columns_without_manifest_use_dotted_names(sweep: Any) -> None:
 
 
 def test_unknown_by_names_the_column_and_the_allowed_ones(sweep: Any) -> None:
-    with pytest.raises(G.GroupingError, match=r"'nope'; allowed: rule .*css_rule"):
+    with pytest.raises(G.GroupingError, match=r"(?s)'nope'; allowed: rule .*css_rule"):
         P.outcome_distributions(sweep[0], by="nope")
     with pytest.raises(G.GroupingError, match="run_seed: 32 distinct values, at most 24"):
         G.resolve_by(pd.concat([sweep[0]] * 4, ignore_index=True).assign(

@@ -21,7 +21,7 @@ import json
 import math
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal, cast, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -665,7 +665,7 @@ def _list_index(node: list[Any], part: str, where: str = "") -> int:
 def _index_path(data: dict[str, Any], path: str) -> str:
     """``stations.CSS.rule`` -> ``stations[1].rule`` (how validation names it); the path
     itself where it cannot be followed."""
-    out, node = "", data
+    out, node = "", cast(Any, data)
     parts = path.split(".")
     for i, part in enumerate(parts):
         if isinstance(node, list):
