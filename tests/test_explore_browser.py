@@ -235,6 +235,12 @@ def test_change_rule_step_five_times_export(server: dict[str, Any], browser: Any
     image0 = _wait("the network image", lambda: _network_image(driver))
     assert "CSS 0" in members0  # the CSS opens in 2022 with no founders
     assert "CSS: (no members)" in links0
+    # the sliders show their values without being touched (the hosts' 0.80 0.80 0.30 0.60)
+    from selenium.webdriver.common.by import By
+
+    shown = [e.text for e in driver.find_elements(By.CSS_SELECTOR, ".v-slider-thumb__label")
+             if e.is_displayed()]
+    assert shown == ["0.80", "0.80", "0.30", "0.60"], shown
 
     # change a control (the CSS rule) and apply it with Reset
     _select(driver, "CSS rule", "hub_and_spoke")

@@ -34,6 +34,7 @@ command-line options reach the page through environment variables
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -43,6 +44,7 @@ import signal
 import socket
 import subprocess
 import sys
+import types
 import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -842,6 +844,27 @@ def ScenarioPicker(choices: Mapping[str, Path], current: str, description: str) 
                           children=[description])
 
 
+class _SolaraShowingValues(types.ModuleType):
+    """``solara`` as SolaraViz's controls see it: the same, but float sliders show their value
+    beside the thumb at all times (``thumb_label="always"``), not only while dragged."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(solara, name)
+
+
+def show_slider_values() -> None:
+    """Make SolaraViz's float sliders show their values (:class:`_SolaraShowingValues`); only
+    Mesa's page module sees the change."""
+    import mesa.visualization.solara_viz as viz
+
+    if isinstance(viz.solara, _SolaraShowingValues):
+        return
+    proxy = _SolaraShowingValues("solara")
+    proxy.SliderFloat = functools.partial(solara.SliderFloat,  # type: ignore[attr-defined]
+                                          thumb_label="always")
+    viz.solara = proxy  # type: ignore[assignment]
+
+
 @solara.component
 def Page() -> None:
     """The page: scenario picker, then SolaraViz with the scenario's controls and views."""
@@ -863,6 +886,7 @@ def Page() -> None:
     # SolaraViz gives the app bar, the controls, play/pause/step/reset and the parameters;
     # the views are laid out here rather than in its draggable grid (components=[]), whose
     # grid-layout script does not load under ipyvue 3
+    show_slider_values()
     SolaraViz(model, components=[], model_params=model_params(path, base),
               name=f"stationsim explore: {base.name}", play_interval=400)
     Views(model.value)
