@@ -388,3 +388,16 @@ def test_a_step_shows_in_every_figure_within_the_budget_on_two_blocs(
     # the first step warms the page up; the ones after are what a user waits for
     assert max(times[1:]) < STEP_BUDGET, times
     assert _console_errors(driver) == []
+
+
+def test_play_to_the_end_shows_play_not_pause(server: dict[str, Any], browser: Any) -> None:
+    driver = _open(browser, server["url"])
+    _button(driver, "▶").click()
+    _wait("the last step", lambda: "step 9 of 9" in _text(driver, ".stationsim-now"))
+    button = _wait("▶ at the end", lambda: _button(driver, "▶"))
+    assert not button.is_enabled()  # nothing left to play
+    from selenium.webdriver.common.by import By
+
+    assert not driver.find_elements(By.XPATH, "//button[normalize-space(.)='❚❚']")
+    _button(driver, "Reset").click()
+    _wait("playable again", lambda: _button(driver, "▶").is_enabled())

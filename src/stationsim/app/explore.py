@@ -853,8 +853,8 @@ class _SolaraShowingValues(types.ModuleType):
 
 
 def show_slider_values() -> None:
-    """Make SolaraViz's float sliders show their values (:class:`_SolaraShowingValues`); only
-    Mesa's page module sees the change."""
+    """Make SolaraViz's float sliders show their values and its play button ▶ once the run has
+    ended (:class:`_SolaraShowingValues`); only Mesa's page module sees the change."""
     import mesa.visualization.solara_viz as viz
 
     if isinstance(viz.solara, _SolaraShowingValues):
@@ -862,7 +862,16 @@ def show_slider_values() -> None:
     proxy = _SolaraShowingValues("solara")
     proxy.SliderFloat = functools.partial(solara.SliderFloat,  # type: ignore[attr-defined]
                                           thumb_label="always")
+    proxy.Button = _play_button  # type: ignore[attr-defined]
     viz.solara = proxy  # type: ignore[assignment]
+
+
+def _play_button(*args: Any, **kwargs: Any) -> Any:
+    """SolaraViz's buttons; its play button shows ▶ (disabled), not ❚❚, once the run has
+    ended (SolaraViz leaves it "playing" when the model stops by itself)."""
+    if kwargs.get("label") == "❚❚" and kwargs.get("disabled"):
+        kwargs["label"] = "▶"
+    return solara.Button(*args, **kwargs)
 
 
 @solara.component
