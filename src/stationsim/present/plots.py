@@ -812,8 +812,11 @@ def forest_plot(table: pd.DataFrame, runs: pd.DataFrame | None = None,
                           if len(groups) > 1 else "black")
             t.set_gid(f"delta:{oc}:{g}")
         ax.axvline(0.0, color="black", lw=0.8, ls="--")
-        span = max(xs) - min(xs) or 1.0
-        ax.set_xlim(min(xs) - 0.08 * span, max(xs) + 0.08 * span)
+        span = max(xs) - min(xs)
+        if span > 0:
+            ax.set_xlim(min(xs) - 0.25 * span, max(xs) + 0.25 * span)
+        else:  # no difference in any run: a plain axis around 0
+            ax.set_xlim(-1.0, 1.0)
         ax.set_ylim(-0.5, 0.5)
         ax.set_yticks([])
         ax.xaxis.set_major_locator(MaxNLocator(4))

@@ -328,8 +328,8 @@ def experiment_section(ctx: ReportContext) -> Section | None:
 
 
 def _readable(fig: Any, rows: int) -> Any:
-    """A forest-style figure tall enough to read: at least 0.45 in per row plus margins."""
-    fig.set_size_inches(fig.get_figwidth(), max(fig.get_figheight(), 2.2 + 0.45 * rows))
+    """A forest-style figure tall enough to read: 0.45 in per row plus 1.6 in of margins."""
+    fig.set_size_inches(fig.get_figwidth(), max(fig.get_figheight(), 1.6 + 0.45 * rows))
     return fig
 
 
