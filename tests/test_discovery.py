@@ -17,7 +17,8 @@ import pytest
 from helpers import run_cli
 
 from stationsim.analysis import discovery
-from stationsim.present import report
+from stationsim.analysis import test_functions as TF
+from stationsim.present import report, sections
 
 A, B, C, RULE = ("parameters.learn_rate", "parameters.w_access", "parameters.contract_steps",
                  "stations.CSS.rule")
@@ -33,7 +34,8 @@ def runs_table(n: int = 3000, seed: int = 0) -> pd.DataFrame:
         A: rng.random(n), B: 3 * rng.random(n), C: rng.integers(1, 9, n),
         RULE: rng.choice(["quid_pro_quo", "hub_and_spoke"], n),
     })
-    inside = (df[A].between(*BOX[A]) & df[B].between(*BOX[B]) & (df[RULE] == "quid_pro_quo"))
+    limits = {**BOX, RULE: "quid_pro_quo"}
+    inside = np.array([TF.known_box(row, limits) for row in df[[A, B, RULE]].to_dict("records")])
     df["css_capable_members"] = np.where(inside, 6, 2) + rng.integers(0, 2, n)
     df["iss_members"] = rng.integers(0, 20, n)
     return df
@@ -141,7 +143,7 @@ def test_cli_discover_writes_the_box_and_report_section(tmp_path: Path) -> None:
     assert loaded is not None and loaded.boxes[0].limits.equals(
         discovery.load(out).boxes[0].limits)  # type: ignore[union-attr]
     assert "discovery" in report.section_names()
-    sec = discovery.report_section(SimpleNamespace(path=folder))  # type: ignore[arg-type]
+    sec = sections.discovery_section(SimpleNamespace(path=folder))  # type: ignore[arg-type]
     assert sec is not None and sec.title == "Scenario discovery"
     assert "data:image/png;base64," in sec.body and "css_capable_members &gt;= 5" in sec.body
 

@@ -70,8 +70,11 @@ def frozen() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def current() -> pd.DataFrame:
-    return MAKER.make(MAKER.REPLICATIONS)
+def current(frozen: pd.DataFrame) -> pd.DataFrame:
+    """The current runs, restricted to the fixture's columns (later outcomes, such as the
+    refusals by reason, are new columns the fixture cannot hold)."""
+    runs = MAKER.make(MAKER.REPLICATIONS)
+    return runs[list(frozen.columns)]
 
 
 def holm_rejections(pvalues: dict[str, float], alpha: float) -> list[str]:

@@ -53,11 +53,13 @@ def worlds(draw: st.DrawFn) -> tuple[Scenario, int]:
     steps = draw(st.integers(2, 8))
     last = START + steps - 1
     stations = []
+    taken: set[str] = set()  # exclusive: a state founds one station (else refused)
     for k in range(draw(st.integers(1, 2))):
         host = draw(st.sampled_from(isos))
-        others = [i for i in isos if i != host]
+        others = [i for i in isos if i != host and i not in taken]
         founders = draw(st.lists(st.sampled_from(others), unique=True,
-                                 max_size=min(2, len(others))))
+                                 max_size=min(2, len(others)))) if others else []
+        taken.update(founders)
         open_from = draw(st.one_of(st.just(START), st.integers(START - 2, last)))
         stations.append({
             "name": f"ST{k}",

@@ -9,8 +9,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from helpers import ids, make_model, set_trust, state, station, strictly_decreasing, trust_of
+from rule_contract import RuleContract
 
 from stationsim.model.params import PARAMETERS
+from stationsim.rules import RULES
 
 HUB_TRUST = float(PARAMETERS["hub_trust_threshold"].default)
 UN_RELIEF = float(PARAMETERS["un_trust_relief"].default)
@@ -235,3 +237,19 @@ def test_qpq_contract_of_a_defaulter_is_not_renewed() -> None:
     last_in = member.index(False) - 1
     screen = model.trust_screen(s, float(model.p["qpq_trust_threshold"]))
     assert trust[last_in] < screen  # ended because the host no longer trusts it
+
+
+# ----------------------------------------------------------------------------- the contract
+
+
+class TestHubAndSpokeContract(RuleContract):
+    rule = "hub_and_spoke"
+
+
+class TestQuidProQuoContract(RuleContract):
+    rule = "quid_pro_quo"
+
+
+def test_every_registered_rule_has_a_contract_class() -> None:
+    tested = {c.rule for c in RuleContract.__subclasses__()}
+    assert tested == set(RULES), f"rules without a contract test class: {set(RULES) - tested}"

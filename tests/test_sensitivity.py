@@ -27,8 +27,9 @@ from numpy.testing import assert_allclose
 
 import stationsim.running.executor as executor
 from stationsim.analysis import sensitivity
+from stationsim.analysis import test_functions as TF
 from stationsim.model.scenario import Scenario, ScenarioError
-from stationsim.present import report
+from stationsim.present import report, sections
 from stationsim.running.batch import RunTables
 from stationsim.running.sweep import sweep_from_text
 
@@ -38,9 +39,8 @@ SWEEPS = ROOT / "scenarios" / "sweeps"
 #: Sweep fields that carry x1, x2, x3 (each [0, 1] mapped to [-pi, pi]); the fourth is inert.
 X_PATHS = ("parameters.learn_rate", "parameters.trust_relief", "parameters.tft_weight")
 DUMMY = "parameters.un_reputation"
-#: Analytic indices of Ishigami (a = 7, b = 0.1).
-S1_TRUE = [0.3139, 0.4424, 0.0]
-ST_TRUE = [0.5576, 0.4424, 0.2437]
+S1_TRUE = list(TF.ISHIGAMI_S1)
+ST_TRUE = list(TF.ISHIGAMI_ST)
 
 TINY = """
 name = "ishigami"
@@ -68,8 +68,7 @@ close_at = 2100
 """
 
 
-def ishigami(x: np.ndarray, a: float = 7.0, b: float = 0.1) -> float:
-    return float(np.sin(x[0]) + a * np.sin(x[1]) ** 2 + b * x[2] ** 4 * np.sin(x[0]))
+ishigami = TF.ishigami
 
 
 #: Replication noise of the test double: "gauss" (independent, sd NOISE_SD, from the run's
@@ -149,7 +148,7 @@ def test_sobol_recovers_ishigami_indices(tmp_path: Path, ishigami_model: None) -
     assert_allclose(loaded.table["ST"], res.table["ST"], rtol=1e-12)
     # the report section finds the analysis and embeds both figures
     assert "sensitivity" in report.section_names()
-    sec = sensitivity.report_section(SimpleNamespace(path=tmp_path / "out"))  # type: ignore[arg-type]
+    sec = sections.sensitivity_section(SimpleNamespace(path=tmp_path / "out"))  # type: ignore[arg-type]
     assert sec is not None and sec.title == "Sensitivity"
     assert sec.body.count("data:image/png;base64,") == 2
     assert "learn_rate" in sec.body

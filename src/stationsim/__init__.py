@@ -11,6 +11,8 @@ The Python API the CLI is thin over::
 from importlib.metadata import PackageNotFoundError, version
 
 from stationsim.model.core import StationModel
+from stationsim.model.outcomes import OUTCOMES, Outcome
+from stationsim.model.params import PARAMETERS
 from stationsim.model.scenario import Scenario, ScenarioError, load_scenario, with_overrides
 from stationsim.running.batch import Results, run, run_one, run_seed
 from stationsim.running.results import load_results
@@ -22,6 +24,9 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0+unknown"
 
 __all__ = [
+    "OUTCOMES",
+    "PARAMETERS",
+    "Outcome",
     "Results",
     "Scenario",
     "ScenarioError",

@@ -94,7 +94,10 @@ experiment's section first: :func:`stationsim.present.report.write_report`).
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import itertools
+import json
 import math
 import sys
 import zlib
@@ -110,11 +113,12 @@ from matplotlib.lines import Line2D
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from stationsim.analysis import compare as C
-from stationsim.model.core import STEP_COLUMNS, StationModel
-from stationsim.model.outcomes import run_row
+from stationsim.model.core import StationModel
+from stationsim.model.outcomes import MEMBER_CLASSES, STEP_COLUMNS, run_row
 from stationsim.model.scenario import (
     Scenario,
     ScenarioError,
+    check_run_options,
     load_base,
     parse_toml,
     read_file_text,
@@ -123,12 +127,15 @@ from stationsim.model.scenario import (
 )
 from stationsim.running.executor import (
     Job,
+    MachineFault,
     OutputError,
     default_chunk_runs,
     execute,
+    read_manifest,
     run_job,
     scenario_data,
 )
+from stationsim.running.lock import LOCK_NAME, FolderLock, prepare_folder, remove_created
 from stationsim.running.results import (
     TABLES,
     atomic_write,
@@ -136,6 +143,7 @@ from stationsim.running.results import (
     load_results,
     now_iso,
     scenario_manifest,
+    table_stamps,
     write_json,
     write_table,
 )
@@ -145,7 +153,7 @@ Verdict = Literal["supported", "not supported", "inconclusive"]
 VERDICTS: tuple[Verdict, ...] = ("supported", "not supported", "inconclusive")
 CLAIMS = ("H1", "H2", "H3", "H4", "H5", "H6")
 #: ``where`` conditions of derived outcomes (``member_of:<STATION>`` and ``not:`` aside).
-CONDITIONS = ("regional", "developing", "major_power", "capable", "low_capability")
+CONDITIONS = ("regional", *MEMBER_CLASSES)
 #: Name of the experiment's results file inside its folder.
 RESULT_FILE = "experiment.json"
 
@@ -586,14 +594,10 @@ def outcome_values(outcome: str | OutcomeSpec, runs: pd.DataFrame, steps: pd.Dat
 
 def _condition(term: str, guests: pd.DataFrame, host: pd.DataFrame, membership: pd.DataFrame,
                params: Mapping[str, Any], key: list[str]) -> pd.Series:
-    if term == "developing":
-        return guests["developing"].astype(bool)
-    if term == "major_power":
-        return guests["capability"] >= float(params["major_power_threshold"])
-    if term == "capable":
-        return guests["capability"] >= float(params["capable_threshold"])
-    if term == "low_capability":
-        return guests["capability"] <= float(params["low_capability_threshold"])
+    if term in MEMBER_CLASSES:  # the classes the run row counts (stationsim.OUTCOMES)
+        mask = MEMBER_CLASSES[term](guests["capability"].to_numpy(dtype=float),
+                                    guests["developing"].to_numpy(dtype=bool), params)
+        return pd.Series(mask, index=guests.index)
     if term == "regional":
         scope = "continent" if params["regional_scope"] == "continent" else "region"
         place = host[[*key, scope]].rename(columns={scope: "_host_place"})
@@ -769,8 +773,10 @@ def _outcome_label(oc: str | OutcomeSpec) -> str:
 
 def _run_arms(exp: Experiment, out: Path, replications: int, steps: int | None,
               workers: int | None, log: Callable[[str], None] | None,
-              points: Sequence[dict[str, Any]] = ()) -> dict[str, Path]:
-    """Run every arm (one executor job each) into ``out/<arm>``; return the folders."""
+              points: Sequence[dict[str, Any]] = (), resume: bool = False) -> dict[str, Path]:
+    """Run every arm (one executor job each) into ``out/<arm>``; return the folders.
+
+    With ``resume`` a finished arm is kept as it is and an interrupted one finished."""
     spec = exp.spec
     folders: dict[str, Path] = {}
     for k, (name, scn) in enumerate(exp.arms.items()):
@@ -795,7 +801,7 @@ def _run_arms(exp: Experiment, out: Path, replications: int, steps: int | None,
                                  spec.common_random_numbers,
                                  "dimensions": [d.describe() for d in exp.dimensions]}
         execute(job, target, manifest, workers=workers, progress=False,
-                label=f"{spec.name}/{name}", log=log)
+                label=f"{spec.name}/{name}", log=log, resume=resume)
         folders[name] = target
     return folders
 
@@ -865,7 +871,8 @@ def run_experiment(exp: Experiment | str | Path, out: str | Path, *,
                    replications: int | None = None, steps: int | None = None,
                    workers: int | None = None, robustness: bool = True,
                    robustness_replications: int | None = None,
-                   log: Callable[[str], None] | None = None) -> ExperimentResult:
+                   log: Callable[[str], None] | None = None,
+                   resume: bool = False) -> ExperimentResult:
     """Run an experiment's arms (and its robustness grid) into ``out``; return the verdicts.
 
     Parameters
@@ -886,37 +893,100 @@ def run_experiment(exp: Experiment | str | Path, out: str | Path, *,
         Replications per arm and point of the grid (default: the file's).
     log : callable, optional
         Receives progress lines.
+    resume : bool
+        Finish an interrupted experiment in ``out`` (the same experiment and options):
+        finished arms and grid points are kept, the rest is run.
 
     Raises
     ------
     stationsim.running.executor.OutputError
-        If ``out`` exists and is not empty.
+        If ``out`` exists and is not empty (without ``resume``), or holds another
+        experiment.
+    stationsim.running.lock.FolderBusy
+        If another process is writing to ``out``.
     """
     ex = exp if isinstance(exp, Experiment) else load_experiment(exp)
     spec = ex.spec
     target = Path(out)
-    if target.exists() and (not target.is_dir() or any(target.iterdir())):
-        raise OutputError(f"{target}: output folder exists and is not empty; choose another "
-                          "--out")
+    if target.exists() and not target.is_dir():
+        raise OutputError(f"{target}: exists and is not a folder; choose another --out")
     reps = spec.replications if replications is None else int(replications)
     if reps < 2:
         raise OutputError("replications must be at least 2 (an interval needs a spread)")
-    n_steps = steps if steps is not None else spec.steps
+    rreps = (spec.robustness.replications if spec.robustness is not None else 30) \
+        if robustness_replications is None else int(robustness_replications)
+    run_grid = bool(robustness and ex.points)
+    check_run_options(steps=steps, replications=reps, workers=workers, prefix="")
+    created = prepare_folder(target)
+    try:
+        with FolderLock(target):  # one writer, for the whole experiment
+            return _run_experiment_locked(ex, target, reps, steps, workers, run_grid, rreps,
+                                          log, resume)
+    except BaseException:
+        remove_created(created)  # a refused experiment leaves no folder behind
+        raise
+
+
+def experiment_fingerprint(ex: Experiment, reps: int, steps: int | None, run_grid: bool,
+                           rreps: int) -> str:
+    """SHA-256 of what an experiment means (never its file's path, comments or layout)."""
+    payload = {"spec": ex.spec.model_dump(mode="json"), "base": scenario_data(ex.base),
+               "arms": {a: scenario_data(s) for a, s in ex.arms.items()},
+               "points": list(ex.points) if run_grid else [], "replications": reps,
+               "robustness_replications": rreps if run_grid else None, "steps": steps}
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _run_experiment_locked(ex: Experiment, target: Path, reps: int, steps: int | None,
+                           workers: int | None, run_grid: bool, rreps: int,
+                           log: Callable[[str], None] | None, resume: bool) -> ExperimentResult:
+    spec = ex.spec
+    fp = experiment_fingerprint(ex, reps, steps, run_grid, rreps)
     started = now_iso()
-    folders = _run_arms(ex, target / "arms", reps, n_steps, workers, log)
-    tabs = {a: _tables(f, a, k, reps) for k, (a, f) in enumerate(folders.items())}
-    tests = _evaluate(ex, tabs)
-    result = ExperimentResult(ex, reps, tests, overall(tests), out=target)
-    if robustness and ex.points:
-        rreps = (spec.robustness.replications if spec.robustness is not None else 30) \
-            if robustness_replications is None else int(robustness_replications)
-        result.robustness_replications = rreps
-        rfold = _run_arms(ex, target / "robustness", rreps, n_steps, workers, log, ex.points)
-        rtabs = {a: _tables(f, a, k, rreps, len(ex.points))
-                 for k, (a, f) in enumerate(rfold.items())}
-        result.robustness = _robustness_table(ex, rtabs)
-        result.summary = robustness_summary(result.robustness, [d.path for d in ex.dimensions])
-    _write(result, tabs, started)
+    if any(p.name != LOCK_NAME for p in target.iterdir()):
+        if not resume:
+            raise OutputError(f"{target}: output folder exists and is not empty; choose another "
+                              "--out, or pass --resume to finish an interrupted experiment there")
+        old = read_manifest(target)
+        if old is None or old.get("kind") != "experiment" or old.get("fingerprint") != fp:
+            raise OutputError(f"{target}: holds a different experiment (other file, base, "
+                              "--set, replications or steps); resume with the same command "
+                              "and options, or choose another --out")
+        started = str(old.get("started", started))
+        for tmp in target.glob(".*.tmp"):  # left by a kill during a write
+            tmp.unlink(missing_ok=True)
+    state = {"kind": "experiment", "fingerprint": fp,
+             "experiment": {"name": spec.name, "claim": spec.claim, "source": ex.source},
+             "started": started, "command": sys.argv,
+             "progress": {"status": "running", "updated": now_iso()}}
+    write_json(state, target / "manifest.json")
+    n_steps = steps if steps is not None else spec.steps
+    try:
+        folders = _run_arms(ex, target / "arms", reps, n_steps, workers, log, resume=resume)
+        tabs = {a: _tables(f, a, k, reps) for k, (a, f) in enumerate(folders.items())}
+        tests = _evaluate(ex, tabs)
+        result = ExperimentResult(ex, reps, tests, overall(tests), out=target)
+        if run_grid:
+            result.robustness_replications = rreps
+            rfold = _run_arms(ex, target / "robustness", rreps, n_steps, workers, log,
+                              ex.points, resume=resume)
+            rtabs = {a: _tables(f, a, k, rreps, len(ex.points))
+                     for k, (a, f) in enumerate(rfold.items())}
+            result.robustness = _robustness_table(ex, rtabs)
+            result.summary = robustness_summary(result.robustness,
+                                                [d.path for d in ex.dimensions])
+        _write(result, tabs, started, fp)
+    except BaseException as exc:
+        state["progress"] = {"status": "interrupted" if isinstance(exc, KeyboardInterrupt)
+                             else "failed", "updated": now_iso()}
+        with contextlib.suppress(OSError):  # the disk may be full
+            write_json(state, target / "manifest.json")
+        if isinstance(exc, MachineFault):  # say how to resume the experiment, not the arm
+            raise MachineFault(f"{target}: {exc.cause}; finished arms are kept: fix the "
+                               f"cause, then run the same command with --out {target} "
+                               "--resume", cause=exc.cause) from exc
+        raise
     return result
 
 
@@ -936,7 +1006,7 @@ def _robustness_table(ex: Experiment, rtabs: dict[str, dict[str, pd.DataFrame]])
 
 
 def _write(result: ExperimentResult, tabs: dict[str, dict[str, pd.DataFrame]],
-           started: str) -> None:
+           started: str, fingerprint: str = "") -> None:
     """The experiment folder: the arms' tables together, results, manifest."""
     ex = result.experiment
     out = result.out
@@ -972,6 +1042,8 @@ def _write(result: ExperimentResult, tabs: dict[str, dict[str, pd.DataFrame]],
         "common_random_numbers": spec.common_random_numbers,
         "environment": environment(), "rows": rows, "started": started,
         "finished": now_iso(), "command": sys.argv, "verdict": result.verdict,
+        "fingerprint": fingerprint, "tables": table_stamps(out),
+        "progress": {"status": "complete", "updated": now_iso()},
     }, out / "manifest.json")
 
 

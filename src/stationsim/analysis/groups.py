@@ -21,13 +21,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from stationsim.model.outcomes import ID_COLUMNS as OUTCOME_IDS
+from stationsim.model.outcomes import OUTCOMES
 from stationsim.running.batch import Results
 
 #: Columns that together identify one run (those present in a table are used).
 RUN_KEYS = ("folder", "run_id", "replication", "run_seed")
 #: Columns of the runs table that are identifiers, not outcomes.
-ID_COLUMNS = frozenset({"folder", "run_id", "replication", "run_seed", "master_seed", "scenario",
-                        "point", "point_id", "sample"})
+ID_COLUMNS = frozenset({*OUTCOME_IDS["runs"], "folder", "run_id", "point", "point_id", "sample"})
 #: Alias of ``--by``: the rule column of the station whose rule varies.
 RULE_ALIAS = "rule"
 #: Name of the column that labels runs by results folder when folders are combined.
@@ -167,16 +168,29 @@ def varied_columns(runs: pd.DataFrame, meta: dict[str, Any] | None = None) -> li
     return [c for c in runs.columns if "." in str(c)]
 
 
-def outcome_columns(runs: pd.DataFrame, exclude: Sequence[str] = ()) -> list[str]:
-    """Numeric outcome columns of a runs table (identifiers and varied parameters left out).
+def station_prefixes(runs: pd.DataFrame) -> dict[str, str]:
+    """Column prefix -> station name, from the ``<prefix>_rule`` columns of a runs table."""
+    out = {}
+    for c in runs.columns:
+        c = str(c)
+        if c.endswith("_rule") and "." not in c:
+            pre = c[: -len("_rule")]
+            out[pre] = pre.upper()
+    return out
 
-    Booleans count as numeric (their mean is a share); flags that are the
-    same in every run (e.g. ``iss_open``) are left out.
+
+def outcome_columns(runs: pd.DataFrame, exclude: Sequence[str] = ()) -> list[str]:
+    """Numeric outcome columns of a runs table: the columns of :data:`stationsim.OUTCOMES`.
+
+    Identifiers, varied parameters and text outcomes are left out; booleans
+    count as numeric (their mean is a share), but flags that are the same in
+    every run (e.g. ``iss_open``) are left out.
     """
     skip = set(ID_COLUMNS) | set(exclude) | set(varied_columns(runs))
+    prefixes = list(station_prefixes(runs))
     out = []
     for c in runs.columns:
-        if c in skip:
+        if c in skip or OUTCOMES.of_column(str(c), prefixes) is None:
             continue
         s = runs[c]
         if pd.api.types.is_bool_dtype(s):

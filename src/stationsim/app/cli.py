@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 import traceback
+import uuid
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,6 +18,7 @@ import typer
 from stationsim.model.scenario import (
     Scenario,
     ScenarioError,
+    check_run_options,
     load_scenario,
     parse_set,
     with_overrides,
@@ -24,12 +26,14 @@ from stationsim.model.scenario import (
 from stationsim.running.executor import (
     BACKENDS,
     ExecutorInputError,
+    MachineFault,
     default_workers,
     execute,
     run_job,
 )
+from stationsim.running.lock import PlaceError, prepare_folder, remove_created
 from stationsim.running.results import now_iso, scenario_manifest
-from stationsim.running.sweep import load_sweep, sweep_job, sweep_manifest
+from stationsim.running.sweep import check_size, load_sweep, sweep_job, sweep_manifest
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="stationsim: space-station partnership simulations.")
@@ -96,17 +100,26 @@ def _load(path: Path, sets: list[str] | None) -> Scenario:
 
 
 def default_out(scn: Scenario) -> Path:
-    """``results/<scenario>/<timestamp>/`` (UTC)."""
+    """``results/<scenario>/<timestamp>-<random>/`` (UTC): unique, even for jobs started
+    in the same second (two jobs never share a default folder)."""
     stamp = now_iso().replace(":", "").replace("-", "").replace("+0000", "Z")
-    return Path("results") / scn.name / stamp
+    return Path("results") / scn.name / f"{stamp}-{uuid.uuid4().hex[:8]}"
 
 
 def _guard(fn: Any, *args: Any, **kwargs: Any) -> None:
     try:
         fn(*args, **kwargs)
-    except (ScenarioError, BadInput, ExecutorInputError) as exc:
+    except (ScenarioError, BadInput, ExecutorInputError, PlaceError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
+    except MachineFault as exc:  # disk full, a worker killed: one line, finished work kept
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    except OSError as exc:  # the machine's fault (disk full, file system), not a bug
+        reason = exc.strerror or str(exc)
+        where = f" ({exc.filename})" if exc.filename else ""
+        typer.echo(f"error: {reason}{where}", err=True)
+        raise typer.Exit(1) from None
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         raise typer.Exit(130) from None
@@ -141,6 +154,7 @@ def run_cmd(
 def _run(scenario: Path, seed: int | None, replications: int | None, steps: int | None,
          out: Path | None, sets: list[str] | None, quiet: bool, workers: int | None = None,
          resume: bool = False) -> None:
+    check_run_options(seed=seed, steps=steps, replications=replications, workers=workers)
     scn = _load(scenario, sets)
     if resume and out is None:
         raise BadInput("--resume: give the folder to resume with --out DIR")
@@ -202,13 +216,19 @@ def sweep_cmd(
         min=1, help="runs per task and part file (default: about 100 chunks)")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar, no summary")
     ] = False,
+    allow_large: Annotated[bool, typer.Option(
+        help="run a design of more than 1,000,000 runs (the cap; never more than 10,000,000)")
+    ] = False,
 ) -> None:
     """Run a parameter sweep: every point x replication, streamed to Parquet, resumable."""
-    _guard(_sweep, sweep, out, workers, backend, scheduler, resume, chunk_runs, quiet)
+    _guard(_sweep, sweep, out, workers, backend, scheduler, resume, chunk_runs, quiet,
+           allow_large)
 
 
 def _sweep(path: Path, out: Path | None, workers: int | None, backend: str,
-           scheduler: str | None, resume: bool, chunk_runs: int | None, quiet: bool) -> None:
+           scheduler: str | None, resume: bool, chunk_runs: int | None, quiet: bool,
+           allow_large: bool = False) -> None:
+    check_run_options(workers=workers)
     if backend not in BACKENDS:
         raise BadInput(f"--backend {backend!r}: allowed: {', '.join(BACKENDS)}")
     if scheduler and backend != "dask":
@@ -218,7 +238,7 @@ def _sweep(path: Path, out: Path | None, workers: int | None, backend: str,
     if resume and out is None:
         raise BadInput("--resume: give the folder to resume with --out DIR")
     expect_kind(path, "sweep")
-    sw = load_sweep(path)
+    sw = load_sweep(path, allow_large=allow_large)
     target = out if out is not None else Path("results") / sw.name / default_out(sw.base).name
     job = sweep_job(sw, chunk_runs)
     manifest = {**sweep_manifest(sw), "command": sys.argv}
@@ -291,20 +311,26 @@ def _plot(results: list[Path], by: str | None, out: Path | None, quiet: bool) ->
     from stationsim.running.progress import Progress
 
     data = _analysis_input(results)
-    builders = _grouping_errors(plots.figure_builders, data, by)
     if out is not None:
         target = out
     elif len(results) == 1:
         target = results[0] / "plots"
     else:
         target = results[0] / ("plots_" + "_vs_".join(_slug(x) for x in data.labels))
+    created = prepare_folder(target)  # a writable place before any work
     written = []
-    with Progress(len(builders), "plot", "figure", enabled=not quiet) as prog:
-        for stem, build in builders:
-            fig = _grouping_errors(build)
-            written.append(plots.save(fig, target, stem))
-            fig.clear()
-            prog.update()
+    try:
+        builders = _grouping_errors(plots.figure_builders, data, by)
+        with Progress(len(builders), "plot", "figure", enabled=not quiet) as prog:
+            for stem, build in builders:
+                fig = _grouping_errors(build)
+                written.append(plots.save(fig, target, stem))
+                fig.clear()
+                prog.update()
+    except BaseException:
+        if not written:
+            remove_created(created)
+        raise
     if not quiet:
         for paths in written:
             typer.echo("  ".join(str(p) for p in paths))
@@ -342,7 +368,9 @@ def _compare(results: list[Path], by: str | None, reference: str | None,
     from stationsim.analysis import compare, groups
     from stationsim.present import plots
 
+    check_run_options(seed=seed)
     data = _analysis_input(results)
+    prepare_folder(out if out is not None else results[0])  # a writable place before any work
     col = by if by is not None else groups.default_by(data)
     if col is None:
         raise BadInput(f"{results[0]}: nothing to compare in one group; give --by COLUMN "
@@ -401,7 +429,11 @@ def _report(results: list[Path], by: str | None, out: Path | None, seed: int | N
             quiet: bool = False) -> None:
     from stationsim.present import report
 
+    check_run_options(seed=seed)
     _analysis_input(results)  # a missing or incomplete folder: exit 2 before any work
+    if out is not None and out.is_dir():
+        raise BadInput(f"--out {out}: is a folder; give the HTML file to write")
+    prepare_folder((out if out is not None else results[0] / "report.html").parent)
     kw: dict[str, Any] = {} if seed is None else {"seed": seed}
     path = _grouping_errors(report.write_report, results, by, out, progress=not quiet, **kw)
     typer.echo(str(path))
@@ -527,22 +559,26 @@ def sensitivity_cmd(
                           "outcome)")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar, no summary")
     ] = False,
+    allow_large: Annotated[bool, typer.Option(
+        help="run a design of more than 1,000,000 runs (the cap; never more than 10,000,000)")
+    ] = False,
 ) -> None:
     """Global sensitivity analysis: sample the sweep with a Sobol' or Morris design (SALib),
     run it (parallel, resumable), and write each outcome's indices (averaged over the
     replications of a point) as CSV, Markdown and figures."""
     _guard(_sensitivity, sweep, method, out, workers, backend, scheduler, resume, chunk_runs,
-           outcome, quiet)
+           outcome, quiet, allow_large)
 
 
 def _sensitivity(path: Path, method: str | None, out: Path | None, workers: int | None,
                  backend: str, scheduler: str | None, resume: bool, chunk_runs: int | None,
-                 outcomes: list[str] | None, quiet: bool) -> None:
+                 outcomes: list[str] | None, quiet: bool, allow_large: bool = False) -> None:
     from stationsim.analysis import sensitivity as S
     from stationsim.running import progress
     from stationsim.running.batch import run_one
 
     progress.set_default(not quiet)
+    check_run_options(workers=workers)
     try:
         if method is not None:
             S.check_method(method)
@@ -557,7 +593,12 @@ def _sensitivity(path: Path, method: str | None, out: Path | None, workers: int 
             if resume and out is None:
                 raise BadInput("--resume: give the folder to resume with --out DIR")
             expect_kind(path, "sweep")
-            sw0 = load_sweep(path)
+            sw0 = load_sweep(path, allow_large=allow_large)
+            if method is not None and method != sw0.spec.sampler and sw0.spec.samples:
+                # the design's size before it is sampled
+                check_size(sw0.spec.model_copy(update={
+                    "sampler": method, "second_order": False if method == "sobol" else None}),
+                    sw0.dimensions, str(path), allow_large)
             sw = S.design(sw0, method)
             if outcomes:  # check the names on one short run before running the sweep
                 S.check_outcomes(outcomes, S.allowed_outcomes(run_one(sw.base, 0, steps=1).runs))
@@ -656,20 +697,28 @@ def experiment_cmd(
         "--set", help="override a base-scenario field for every arm: PATH=VALUE (repeatable)")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress lines")] = False,
+    resume: Annotated[bool, typer.Option(
+        help="finish an interrupted experiment in --out: finished arms and grid points are "
+             "kept")] = False,
 ) -> None:
     """Test a claim (H1-H6): run its arms, print each effect with a 95 % CI and a verdict
     (supported / not supported / inconclusive), check it over the robustness grid, write
     a report."""
     _guard(_experiment, file, replications, out, workers, robustness, robustness_replications,
-           steps, base, set_, quiet)
+           steps, base, set_, quiet, resume)
 
 
 def _experiment(file: Path, replications: int | None, out: Path | None, workers: int | None,
                 robustness: bool, robustness_replications: int | None, steps: int | None,
-                base: Path | None, sets: list[str] | None, quiet: bool) -> None:
+                base: Path | None, sets: list[str] | None, quiet: bool,
+                resume: bool = False) -> None:
     from stationsim.analysis import experiment
 
     expect_kind(file, "experiment")
+    check_run_options(steps=steps, replications=replications, workers=workers)
+    check_run_options(replications=robustness_replications, prefix="--robustness-")
+    if resume and out is None:
+        raise BadInput("--resume: give the folder to resume with --out DIR")
     exp = experiment.load_experiment(file, base=base,
                                      overrides=parse_set(sets, str(file)) if sets else None)
     target = out if out is not None else (Path("results") / "experiments" / exp.name
@@ -680,12 +729,198 @@ def _experiment(file: Path, replications: int | None, out: Path | None, workers:
         res = experiment.run_experiment(exp, target, replications=replications, steps=steps,
                                         workers=workers, robustness=robustness,
                                         robustness_replications=robustness_replications,
-                                        log=None if quiet else lambda m: typer.echo(m, err=True))
+                                        log=None if quiet else lambda m: typer.echo(m, err=True),
+                                        resume=resume)
     from stationsim.present.report import write_report
 
     write_report(target, by="arm" if len(exp.arms) > 1 else None, progress=not quiet)
     typer.echo(res.text())
     typer.echo(f"  results: {target} (report {target / 'report.html'})")
+
+
+@app.command("outcomes")
+def outcomes_cmd() -> None:
+    """List every output column (the outcome registry, stationsim.OUTCOMES) as a Markdown
+    table: scope, column, dtype, unit, label, the claim or paper it serves."""
+    from stationsim.analysis.compare import markdown_table
+    from stationsim.model.outcomes import outcome_table
+
+    t = outcome_table()
+    t["column"] = "`" + t["column"] + "`"
+    typer.echo(markdown_table(t.rename(columns={"censored_by": "censored by"})))
+
+
+# ------------------------------------------------- validation against history (issue 12)
+
+
+def _check_out_writable(out: Path) -> None:
+    """Bad input unless ``out`` is (or can be made) a writable folder.
+
+    Probes the nearest existing folder with a temporary folder that is removed at
+    once, so nothing is left behind (permission bits alone mislead under root)."""
+    import tempfile
+
+    if out.exists() and not out.is_dir():
+        raise BadInput(f"--out {out}: exists and is not a folder; give a folder to write to")
+    probe = out.absolute()
+    while not probe.exists():
+        probe = probe.parent
+    try:
+        if not probe.is_dir():
+            raise OSError(f"{probe} is not a folder")
+        Path(tempfile.mkdtemp(prefix=".stationsim-probe-", dir=probe)).rmdir()
+    except OSError as exc:
+        raise BadInput(f"--out {out}: cannot write there ({exc}); give a folder you may "
+                       "write to") from None
+
+
+@app.command("validate")
+def validate_cmd(
+    cases: Annotated[str | None, typer.Option(
+        help="comma-separated cases (default: all): iss_partners, iss_guests, css, "
+             "interkosmos")] = None,
+    replications: Annotated[int, typer.Option(
+        "--replications", "-r", help="replications per case")] = 20,
+    workers: Annotated[int | None, typer.Option(
+        help="worker processes (default: all cores)")] = None,
+    seed: Annotated[int, typer.Option(help="master seed of every run, bootstrap and fold")
+                    ] = 2025,
+    out: Annotated[Path | None, typer.Option(
+        help="output folder (default: results/validation/<timestamp>)")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress lines")] = False,
+) -> None:
+    """Score the model against history: run every historical case, score the model and
+    the baselines on the fit and held-out facts, write validation.csv and print the
+    table (docs/validation.md)."""
+    _guard(_validate, cases, replications, workers, seed, out, quiet)
+
+
+def _validate(cases: str | None, replications: int, workers: int | None, seed: int,
+              out: Path | None, quiet: bool) -> None:
+    from stationsim.analysis import validation
+
+    names = [c.strip() for c in cases.split(",") if c.strip()] if cases is not None else []
+    if cases is not None and not names:
+        raise BadInput(f"--cases is empty; allowed: {', '.join(validation.CASE_NAMES)}")
+    try:
+        validation.get_cases(names)
+    except ValueError as exc:
+        raise BadInput(f"--cases: {exc}") from None
+    if replications < 1:
+        raise BadInput(f"--replications {replications}: must be a whole number >= 1")
+    if workers is not None and workers < 1:
+        raise BadInput(f"--workers {workers}: must be a whole number >= 1")
+    if not 0 <= seed < 2**63:
+        raise BadInput(f"--seed {seed}: must be in [0, 2**63)")
+    stamp = now_iso().replace(":", "").replace("-", "").replace("+0000", "Z")
+    target = out if out is not None else Path("results") / "validation" / stamp
+    _check_out_writable(target)
+    log = None if quiet else (lambda m: typer.echo(m, err=True))
+    try:
+        res = validation.validate(names, target, replications=replications, workers=workers,
+                                  seed=seed, progress=False if quiet else None, log=log)
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        raise typer.Exit(130) from None
+    except validation.LeakError as exc:
+        typer.echo(f"error: a case's inputs could contain what it scores: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(validation.table_text(res))
+    typer.echo(f"  results: {target} (validation.csv; <case>/states.csv, facts.csv, "
+               "validation.png)")
+
+
+@app.command("calibrate")
+def calibrate_cmd(
+    cases: Annotated[str | None, typer.Option(
+        help="comma-separated cases (default: all): iss_partners, iss_guests, css, "
+             "interkosmos")] = None,
+    samples: Annotated[int | None, typer.Option(
+        help="points of the Latin hypercube (default: the calibration sweep's, 400)")] = None,
+    replications: Annotated[int | None, typer.Option(
+        "--replications", "-r", help="replications per point (default: the sweep's, 6)")
+    ] = None,
+    refine_points: Annotated[int, typer.Option(help="best points rerun")] = 12,
+    refine_replications: Annotated[int, typer.Option(
+        help="replications of each rerun point")] = 40,
+    workers: Annotated[int | None, typer.Option(
+        help="worker processes (default: all cores)")] = None,
+    seed: Annotated[int, typer.Option(help="master seed")] = 2025,
+    out: Annotated[Path | None, typer.Option(
+        help="output folder (default: results/calibrate/<timestamp>)")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress lines")] = False,
+) -> None:
+    """Fit the admission and trust parameters to the fit splits of the historical cases
+    (the cases of `stationsim validate`; held-out facts are not read).  The older
+    two-scenario pipeline stays as `python -m stationsim.analysis.calibration run`."""
+    _guard(_calibrate, cases, samples, replications, refine_points, refine_replications,
+           workers, seed, out, quiet)
+
+
+def _calibrate(cases: str | None, samples: int | None, replications: int | None,
+               refine_points: int, refine_replications: int, workers: int | None, seed: int,
+               out: Path | None, quiet: bool) -> None:
+    from stationsim.analysis import validation
+
+    names = [c.strip() for c in cases.split(",") if c.strip()] if cases is not None else []
+    try:
+        validation.get_cases(names)
+    except ValueError as exc:
+        raise BadInput(f"--cases: {exc}") from None
+    for opt, val in (("--samples", samples), ("--replications", replications),
+                     ("--refine-points", refine_points),
+                     ("--refine-replications", refine_replications), ("--workers", workers)):
+        if val is not None and val < 1:
+            raise BadInput(f"{opt} {val}: must be a whole number >= 1")
+    stamp = now_iso().replace(":", "").replace("-", "").replace("+0000", "Z")
+    target = out if out is not None else Path("results") / "calibrate" / stamp
+    _check_out_writable(target)
+    res = validation.calibrate_cases(
+        names, target, samples=samples, replications=replications,
+        refine_points=refine_points, refine_replications=refine_replications, seed=seed,
+        workers=workers, progress=False if quiet else None,
+        log=None if quiet else (lambda m: typer.echo(m, err=True)))
+    typer.echo(res.text())
+    typer.echo(f"  results: {target} (points.csv, refined.csv, calibration.json)")
+
+
+@app.command("data")
+def data_cmd(
+    check: Annotated[bool, typer.Option(
+        help="write nothing; exit 1 if a shipped file differs from a fresh computation")
+    ] = False,
+) -> None:
+    """Regenerate the mapped data: data/states_model.csv, states_model_iss1993.csv and the
+    dated worlds states_model_<year>.csv (docs/data.md, docs/validation.md)."""
+    _guard(_data, check)
+
+
+def _data(check: bool) -> None:
+    from stationsim.inputs import dated, mapping
+    from stationsim.running.results import atomic_write
+
+    raw = mapping.read_states(mapping.STATES_CSV)
+    texts = {mapping.MODEL_CSV: mapping.to_csv_text(mapping.map_states(raw)),
+             mapping.ISS1993_CSV: mapping.to_csv_text(
+                 mapping.map_states(raw, remove_iss_guest_flights=True)),
+             **dated.dated_texts()}
+    stale = []
+    for path, text in texts.items():
+        current = path.read_text(encoding="utf-8") if path.is_file() else ""
+        if check:
+            if current != text:
+                stale.append(path)
+            state = "up to date" if current == text else "out of date; run stationsim data"
+            typer.echo(f"{path}: {state}")
+            continue
+
+        def write(tmp: Path, text: str = text) -> None:
+            tmp.write_text(text, encoding="utf-8")
+
+        atomic_write(path, write)
+        typer.echo(f"{path}: {text.count(chr(10)) - 1} states")
+    if stale:
+        raise typer.Exit(1)
 
 
 def main() -> None:

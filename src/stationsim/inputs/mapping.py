@@ -61,6 +61,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
+from stationsim.atomic import atomic_write
 from stationsim.inputs.files import data_dir
 
 #: The shipped data folder (``data/``; see :mod:`stationsim.inputs.files`).
@@ -464,8 +465,6 @@ def write_states_csv(path: str | Path = MODEL_CSV, source: str | Path = STATES_C
                      assumptions: Assumptions = DEFAULT_ASSUMPTIONS, *,
                      remove_iss_guest_flights: bool = False) -> pd.DataFrame:
     """Map ``source`` and write it to ``path`` atomically; return the mapped table."""
-    from stationsim.running.results import atomic_write
-
     mapped = map_states(read_states(source), assumptions,
                         remove_iss_guest_flights=remove_iss_guest_flights)
     text = to_csv_text(mapped)

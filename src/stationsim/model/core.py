@@ -40,24 +40,18 @@ import mesa
 import numpy as np
 import numpy.typing as npt
 
+from stationsim.model import market
 from stationsim.model.agents import State, StateTable
+from stationsim.model.outcomes import STEP_COLUMNS, step_values
 from stationsim.model.scenario import EventSpec, Scenario
 from stationsim.model.stations import Station, StepCounts
 from stationsim.model.trust import PairSet, Trust, TrustBlock
 from stationsim.model.views import RuleView
-from stationsim.rules.base import REASON_CODE, Decision, Terms
+from stationsim.rules.base import REASON_CODE, REFUSAL_REASONS, Decision, Terms
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
-
-#: Columns of the per-step table, in order (see README, *Outputs*).
-STEP_COLUMNS = (
-    "step", "year", "station", "open", "members", "pooled_capability", "host_cost_share",
-    "mean_member_trust", "applications", "admissions", "refusals", "defaults",
-    "host_defaults", "exits", "capacity_used", "host_utility", "guest_utility",
-)
-
 
 class Params(dict[str, Any]):
     """Parameter values by name; counts assignments so derived columns can be cached."""
@@ -114,9 +108,9 @@ class _StationView:
         self.key = key
         hv = model.host_view(s.host)
         self.ability = s.rule.ability(model.view(s), every)
-        self.soft_strategic = (p["w_soft_power"] * model.developing
-                               + p["w_regional"] * hv.regional
-                               + p["w_strategic"] * model.capability)
+        self.soft_strategic = (s.weight("soft_power", p) * model.developing
+                               + s.weight("regional", p) * hv.regional
+                               + s.weight("strategic", p) * model.capability)
         self.slot = p["slot_cost_share"] * s.operating_cost
         self.quote = s.rule.quote(model.view(s), every) if s.rule.quote_is_static else None
         self._pool: tuple[int, float, FloatArray] | None = None
@@ -390,7 +384,7 @@ class StationModel(mesa.Model):  # type: ignore[misc]
         if trust is None:
             trust = self.host_trust(station.host, idx)
         du = self._attr_columns()[0]
-        leak = (self.p["w_leakage"] * (1.0 - trust) * self._at(du, idx)
+        leak = (station.weight("leakage", self.p) * (1.0 - trust) * self._at(du, idx)
                 * self._at(hv.gap1, idx))
         return np.asarray(self._at(sv.soft_strategic, idx) - leak - sv.slot)
 
@@ -401,8 +395,37 @@ class StationModel(mesa.Model):  # type: ignore[misc]
         delivery).  A host admits only when this is positive (docs/odd.md: hosts
         are deciders).
         """
-        return np.asarray(self.host_trust(station.host, idx) * pay
+        revenue = station.weight("revenue", self.p)
+        return np.asarray(revenue * self.host_trust(station.host, idx) * pay
                           + self.host_value(station, idx))
+
+    def channel_reach(self, station: Station) -> tuple[float, float]:
+        """States the station's offer would reach as an entrant: through the UN (every state
+        that would gain by joining) and bilaterally (each such state weighted by its trust in
+        the host, the chance it sees an offer made through the host's own ties; seed 004)."""
+        every = self.everyone
+        terms = station.rule.quote(self.view(station), every)
+        util = self.guest_utility(station, every, terms, entrant=True)
+        want = util > 0
+        want[station.host] = False
+        want[station.founders] = False
+        return float(want.sum()), float(self.trust_in_host(every, station.host)[want].sum())
+
+    def choose_channel(self, station: Station) -> str:
+        """The channel a host left to choose picks when its station opens (seed 004).
+
+        Li & Mayer (2023): China offered the CSS through the UN, where its own
+        institutions were thin, and uses bilateral agreements where they are
+        dense.  The host values each state its offer reaches at its ``reach``
+        objective (``w_reach``) and gives up ``un_control_cost`` by going
+        through the UN: it picks ``un`` when ``reach x (N_un - N_bilateral) >
+        un_control_cost`` (:meth:`channel_reach`), else ``bilateral``.  Dense
+        ties (high trust in the host) make the bilateral reach close to the
+        UN's, so the UN is chosen only where ties are thin.
+        """
+        n_un, n_bi = self.channel_reach(station)
+        gain = station.weight("reach", self.p) * (n_un - n_bi)
+        return "un" if gain > float(self.p["un_control_cost"]) else "bilateral"
 
     def trust_screen(self, station: Station, threshold: float) -> float:
         """Trust the host requires, lowered under the UN channel (seed 004)."""
@@ -453,6 +476,7 @@ class StationModel(mesa.Model):  # type: ignore[misc]
         choice = self._evaluate()
         self._negotiate(choice)
         self._deliver_and_learn()
+        self._sell_flights()
         self._exit()
         self._collect()
         self.t += 1
@@ -561,6 +585,8 @@ class StationModel(mesa.Model):  # type: ignore[misc]
         for s in self.stations:
             if s.is_open(self.year) and not s.opened:
                 s.opened = True
+                if s.channel == "auto":
+                    s.channel = self.choose_channel(s)
                 self._force_join(s, s.founders)
             elif s.is_open(self.year):
                 s.closed = False  # reopened by an event: it empties again when it closes
@@ -660,6 +686,7 @@ class StationModel(mesa.Model):  # type: ignore[misc]
             s.cooldown_until[dec.refused] = self.t + 1 + cooldown
             s.now.admissions += int(dec.admitted.idx.size)
             s.now.refusals += int(dec.refused.size)
+            s.refusal_counts += np.bincount(dec.codes, minlength=len(REFUSAL_REASONS) + 1)
             self._log(s, dec.admitted.idx, "admitted", "")
             if self.log_events:
                 self._log(s, dec.refused, "refused", dec.reasons)
@@ -751,7 +778,8 @@ class StationModel(mesa.Model):  # type: ignore[misc]
             felt = d_m * due / self.ability(s, m)
             u_m = (self.gross_benefit(s, m, s.rights[m]) * float(d_h) - felt
                    - self.political_cost(m, h, t_in_h))
-            u_h = float((d_m * due).sum() + self.host_value(s, m, t_h).sum())
+            u_h = float(s.weight("revenue", p) * (d_m * due).sum()
+                        + self.host_value(s, m, t_h).sum())
             s.cum_utility[m] += u_m
             s.host_cum_utility += u_h
             s.now.host_utility = u_h
@@ -768,6 +796,70 @@ class StationModel(mesa.Model):  # type: ignore[misc]
         self.trust.drift(drift)
         for b in blocks.values():
             b.drifted(drift)
+
+    # phase 4b --------------------------------------------------------------
+
+    def _sell_flights(self) -> None:
+        """Guest flights: each open station's sellers sell seats (:mod:`~stationsim.model.market`).
+
+        Only stations with sellers take part, so a scenario without a seat
+        market draws nothing here and keeps its random stream.
+        """
+        p = self.p
+        year = self.year
+        prestige = self._attr_columns()[1]
+        for s in self.stations:
+            if not s.sellers or not s.is_open(year):
+                continue
+            every = self.everyone
+            cand = np.ones(self.n, dtype=bool)
+            cand[s.participants] = False
+            cand &= ~self.banned_with(s.participants)
+            waited = (s.last_flight_step < 0) | (
+                s.last_flight_step + int(p["flight_cooldown"]) <= self.t)
+            cand &= waited
+            if not cand.any():
+                continue
+            ability = (p["ability_floor"] + self.capability + self.asset("money"))
+            value = p["w_flight"] + prestige
+            for seller, spec in s.sellers:
+                lo = spec.open_from if spec.open_from is not None else s.open_from
+                hi = spec.close_at if spec.close_at is not None else s.close_at
+                if not lo <= year < hi or spec.seats == 0 or not cand.any():
+                    continue
+                util = market.flight_utility(value, spec.price, ability,
+                                             self.political_cost(every, s.host))
+                ok = cand.copy()
+                if seller == s.host:  # the host sells when revenue and value beat the cost
+                    ok &= (s.weight("revenue", p) * spec.price
+                           + self.host_value(s, every)) > 0.0
+                else:  # a partner or provider sells when the price covers a seat's cost
+                    ok &= spec.price >= self.station_view(s).slot
+                if seller >= 0:
+                    ok[seller] = False
+                    if spec.screen == "trust":
+                        ok &= self.trust.get(np.full(self.n, seller), every) >= \
+                            p["flight_trust_threshold"]
+                    elif spec.screen == "alignment":
+                        ok &= self.trust.distance(every, seller) <= p["flight_max_distance"]
+                tie = self.rng.random(self.n)
+                buyers = market.allocate(util, ok, spec.seats, tie)
+                if buyers.size == 0:
+                    continue
+                kind = 0 if seller == s.host else (2 if seller < 0 else 1)
+                s.seats_sold[kind] += buyers.size
+                s.flights[buyers] += 1
+                first = s.first_flight_step[buyers] < 0
+                s.first_flight_step[buyers[first]] = self.t
+                s.last_flight_step[buyers] = self.t
+                s.cum_utility[buyers] += util[buyers]
+                if kind == 0:
+                    rev = s.weight("revenue", p) * spec.price * buyers.size
+                    s.seat_revenue += rev
+                    s.host_cum_utility += rev
+                    s.now.host_utility += rev
+                cand[buyers] = False
+                self._log(s, buyers, "flight", market.SELLER_KINDS[kind])
 
     # phase 5 ---------------------------------------------------------------
 
@@ -811,7 +903,7 @@ class StationModel(mesa.Model):  # type: ignore[misc]
 
     # phase 6 ---------------------------------------------------------------
 
-    def _mean_member_trust(self, s: Station) -> float:
+    def mean_member_trust(self, s: Station) -> float:
         """Mean trust among the station's participants (from this step's block if valid)."""
         blk = self._blocks.get(s.name)
         parts = s.participants_sorted
@@ -824,25 +916,13 @@ class StationModel(mesa.Model):  # type: ignore[misc]
         return float(blk.current[keep[blk.oi] & keep[blk.ji]].mean())
 
     def _collect(self) -> None:
+        """The step's row of every station (:data:`~stationsim.model.outcomes.STEP_COLUMNS`)."""
         rec = self.step_records
         for s in self.stations:
-            m = s.members
-            is_open = s.is_open(self.year)
-            now = s.now
-            s.years_member[m] += 1
-            row = (
-                self.t, self.year, s.name, is_open, int(m.size),
-                float(self.capability[s.participants].sum()) if is_open else 0.0,
-                s.host_share(),
-                self._mean_member_trust(s) if m.size else 0.0,
-                now.applications, now.admissions, now.refusals, now.defaults,
-                now.host_defaults, now.exits,
-                m.size / s.capacity if s.capacity else 0.0,
-                now.host_utility, now.guest_utility,
-            )
-            for col, val in zip(STEP_COLUMNS, row, strict=True):
+            s.years_member[s.members] += 1
+            for col, val in zip(STEP_COLUMNS, step_values(self, s), strict=True):
                 rec[col].append(val)
-            tot = s.totals
+            now, tot = s.now, s.totals
             tot.applications += now.applications
             tot.admissions += now.admissions
             tot.refusals += now.refusals

@@ -18,6 +18,7 @@ Paper keys used in ``source`` (full references in ``docs/bibliography.md``):
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -90,7 +91,8 @@ class Param:
             if isinstance(value, str) and value in self.categories:
                 return value
             raise ValueError(f"must be {self.allowed()}, got {value!r}")
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        if isinstance(value, bool) or not isinstance(value, int | float) \
+                or not math.isfinite(value):
             raise ValueError(f"must be {self.allowed()}, got {value!r}")
         if self.kind == "int" and float(value) != int(value):
             raise ValueError(f"must be {self.allowed()}, got {value!r}")
@@ -165,6 +167,13 @@ PARAMETERS: dict[str, Param] = {
         _P("un_reputation", 0.2, 0.0, 1.0, doc="share of a default's penalty applied to the "
            "defaulter's reputation with every state under the UN channel",
            source="Seed004: defaulting costs reputation with all members"),
+        _P("w_reach", 0.05, 0.0, 1.0, doc="a host's value per state its offer reaches (a host "
+           "left to choose its channel, `channel = \"auto\"`)",
+           source="Seed004 (Li & Mayer 2023): the UN channel brings reach where institutions "
+           "are thin"),
+        _P("un_control_cost", 0.5, 0.0, 5.0, doc="what a host gives up by offering its station "
+           "through the UN (selection by a joint committee, open rules)",
+           source="Seed004 (Li & Mayer 2023): control vs legitimacy"),
         # --- trust ---
         _P("trust_base_max", 0.85, 0.0, 1.0, doc="baseline trust between perfectly aligned "
            "states", source="Wu/Essay002: ideological distance"),
@@ -196,6 +205,18 @@ PARAMETERS: dict[str, Param] = {
         _P("admission_order", "value", kind="category", categories=("value", "random"),
            doc="order of admission when capacity binds: by the host's gain, or random",
            source="choice"),
+        # --- guest flights: the seat market (model v2) ---
+        _P("w_flight", 1.0, 0.0, 5.0, doc="value to a state of one guest flight of a national "
+           "(a bought or bartered seat), before its prestige value",
+           source="documented fact: most ISS guest nationals flew on bought seats "
+           "(data/cases/iss_guests.csv); Foley 2014: public-relations value"),
+        _P("flight_trust_threshold", 0.3, 0.0, 1.0, doc="a seller screening by trust sells only "
+           "to buyers it trusts at least this much", source="Wu 2016: mutual confidence"),
+        _P("flight_max_distance", 0.6, 0.0, 1.0, doc="a seller screening by alignment sells only "
+           "to buyers within this normalised alignment distance",
+           source="Foley 2014: Interkosmos flew allies' cosmonauts"),
+        _P("flight_cooldown", 8, 0, 50, kind="int", doc="years a state waits after a guest flight "
+           "before it buys another seat at the same station", source="choice"),
         # --- outcome thresholds ---
         _P("capable_threshold", 0.4, 0.0, 1.0, doc="capability of a 'capable' partner",
            source="Wu/H3"),

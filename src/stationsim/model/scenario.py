@@ -30,6 +30,15 @@ from stationsim.rules import RULES
 
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
 Iso = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]{1,11}$")]
+#: Bounds of the numbers that define a run, shared by the file fields and the CLI options
+#: that override them (``--steps``, ``--seed``, ``--replications``, ``--workers``).
+STEPS_MAX = 10_000
+SEED_MAX = 2**63 - 1
+REPLICATIONS_MAX = 10_000_000
+WORKERS_MAX = 1024
+#: The calendar years a scenario may name (start_year, open_from, close_at, event years).
+YEAR_MIN, YEAR_MAX = 1900, 2200
+Year = Annotated[int, Field(ge=YEAR_MIN, le=YEAR_MAX)]
 STATE_ATTRIBUTES = ("capability", "reciprocity", "transparency", "military_fusion")
 EVENT_TYPES = ("ban", "lift_ban", "open", "close", "set", "set_station", "leave", "join",
                "set_parameter")
@@ -70,7 +79,8 @@ class ScenarioError(ValueError):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # every number finite: inf or nan is refused where a number is expected
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Dist(_Strict):
@@ -146,6 +156,29 @@ class TrustOverride(_Strict):
     symmetric: bool = False
 
 
+#: Objectives a host may weigh its own way (station ``objectives``): each replaces the
+#: global weight of the same meaning for this host (``revenue`` weighs payments, default 1).
+HOST_OBJECTIVES = ("soft_power", "regional", "strategic", "leakage", "revenue", "reach")
+
+
+class SellerSpec(_Strict):
+    """Who sells guest-flight seats to a station (model v2, the seat market).
+
+    ``seller`` is the host, a state with its own vehicle (Russia's Soyuz for
+    the ISS), or ``"commercial"`` (a private provider such as Axiom Space,
+    opened by NASA's 2019 commercial LEO policy).  ``screen`` is what the
+    seller checks besides bans: its trust in the buyer (``trust``), the
+    buyer's alignment distance to it (``alignment``), or nothing (``none``).
+    """
+
+    seller: str
+    seats: int = Field(ge=0, le=1000, description="seats per year")
+    price: float = Field(ge=0.0, le=1000.0, description="per seat, in utility units")
+    open_from: int | None = None
+    close_at: int | None = None
+    screen: Literal["trust", "alignment", "none"] = "trust"
+
+
 class StationSpec(_Strict):
     """A station, its host and the rule that admits its guests."""
 
@@ -154,14 +187,18 @@ class StationSpec(_Strict):
     rule: str
     capacity: int = Field(ge=0, le=1_000_000, description="guest slots; founders count")
     operating_cost: float = Field(gt=0.0)
-    open_from: int
-    close_at: int
+    open_from: Year
+    close_at: Year
     founding_members: list[Iso] = Field(default_factory=list)
     host_share_min: Unit = 0.5
     partner_veto: bool = False
-    channel: Literal["un", "bilateral"] = "bilateral"
+    channel: Literal["un", "bilateral", "auto"] = "bilateral"
     asset_values: dict[str, Annotated[float, Field(ge=0.0)]] = Field(
         default_factory=lambda: {"money": 1.0})
+    objectives: dict[Literal["soft_power", "regional", "strategic", "leakage", "revenue",
+                             "reach"],
+                     Annotated[float, Field(ge=0.0, le=5.0)]] = Field(default_factory=dict)
+    sellers: list[SellerSpec] = Field(default_factory=list)
 
     @field_validator("rule")
     @classmethod
@@ -175,7 +212,7 @@ class StationSpec(_Strict):
 class EventSpec(_Strict):
     """One timeline event, applied at the start of ``year`` (docs/odd.md, *Process overview*)."""
 
-    year: int
+    year: Year
     type: Literal["ban", "lift_ban", "open", "close", "set", "set_station", "leave", "join",
                   "set_parameter"]
     state: Iso | None = None
@@ -183,7 +220,7 @@ class EventSpec(_Strict):
     station: str | None = None
     attribute: str | None = None
     value: bool | int | float | str | None = None  # int kept: capacity, close_at
-    until: int | None = None
+    until: Year | None = None
 
 
 class Scenario(_Strict):
@@ -196,10 +233,10 @@ class Scenario(_Strict):
 
     name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.\-]{1,64}$")]
     description: str = ""
-    seed: int = Field(0, ge=0, le=2**63 - 1)
-    steps: int = Field(ge=1, le=10_000)
-    start_year: int = 2000
-    replications: int = Field(1, ge=1, le=10_000_000)
+    seed: int = Field(0, ge=0, le=SEED_MAX)
+    steps: int = Field(ge=1, le=STEPS_MAX)
+    start_year: Year = 2000
+    replications: int = Field(1, ge=1, le=REPLICATIONS_MAX)
     exclusive: bool = True
     parameters: dict[str, Any] = Field(default_factory=dict)
     states: list[StateSpec] = Field(default_factory=list)
@@ -261,7 +298,7 @@ def read_file_text(path: str | Path) -> str:
     if not p.is_file():
         raise ScenarioError(f"{p}: file not found")
     try:
-        return p.read_text(encoding="utf-8")
+        return p.read_text(encoding="utf-8-sig")  # a UTF-8 byte-order mark is tolerated
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(f"{p}: cannot read file: {exc}") from None
 
@@ -349,18 +386,30 @@ def _read_states_csv(path: Path, where: str) -> list[dict[str, Any]]:
         raise ScenarioError(f"{where}: states_csv: file not found: {path}")
     rows: list[dict[str, Any]] = []
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a UTF-8 byte-order mark is tolerated
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(f"{where}: states_csv: cannot read {path} as UTF-8 text: "
                             f"{exc}") from None
     with io.StringIO(text, newline="") as fh:
-        reader = csv.DictReader(fh)
-        for n, row in enumerate(reader, start=2):
+        reader = csv.reader(fh)
+        header = [h.strip() for h in next(reader, [])]
+        if not header:
+            raise ScenarioError(f"{path}: empty file; the first line names the columns")
+        for c, h in enumerate(header):
+            if h in header[:c]:
+                raise ScenarioError(f"{path}: line 1: column {h!r} appears twice (columns "
+                                    f"{header.index(h) + 1} and {c + 1}); each column once")
+        for cells in reader:
+            n = reader.line_num
+            if not any(x.strip() for x in cells):
+                continue  # a blank line
+            if len(cells) != len(header):
+                raise ScenarioError(f"{path}: line {n}: {len(cells)} cells, but the header has "
+                                    f"{len(header)} columns (a comma inside a value must be "
+                                    "quoted)")
             rec: dict[str, Any] = {"assets": {}}
-            for key, val in row.items():
-                if key is None:
-                    raise ScenarioError(f"{path}: line {n}: more cells than header columns")
-                val = (val or "").strip()
+            for key, val in zip(header, cells, strict=True):
+                val = val.strip()
                 if key.startswith("asset_"):
                     if val:
                         rec["assets"][key[6:]] = _num(val, path, n, key)
@@ -393,6 +442,8 @@ def _num(val: str, path: Path, line: int, key: str) -> float:
         x = float(val)
     except ValueError:
         raise ScenarioError(f"{path}: line {line}: {key}: must be a number, got {val!r}") from None
+    if not math.isfinite(x):
+        raise ScenarioError(f"{path}: line {line}: {key}: must be a finite number, got {val!r}")
     return x
 
 
@@ -512,6 +563,15 @@ def _check_references(scn: Scenario) -> None:
         if st.close_at <= st.open_from:
             errors.append(f"{src}: stations[{i}].close_at: must be after open_from "
                           f"({st.open_from})")
+        for k, sel in enumerate(st.sellers):
+            if sel.seller != "commercial":
+                _state_ok(sel.seller, f"{src}: stations[{i}].sellers[{k}].seller")
+            if (sel.open_from is not None and sel.close_at is not None
+                    and sel.close_at <= sel.open_from):
+                errors.append(f"{src}: stations[{i}].sellers[{k}].close_at: must be after "
+                              f"open_from ({sel.open_from})")
+    if scn.exclusive:
+        _check_exclusive(scn, errors)
     for name, val in scn.parameters.items():
         if name not in PARAMETERS:
             errors.append(f"{src}: parameters.{name}: unknown parameter"
@@ -571,6 +631,59 @@ def _check_references(scn: Scenario) -> None:
         raise ScenarioError("\n".join(errors))
 
 
+def check_run_options(*, seed: object = None, steps: object = None,
+                      replications: object = None, workers: object = None,
+                      prefix: str = "--") -> None:
+    """Check the numbers that override a scenario's run (CLI options, API arguments)
+    against the same bounds as the file's fields; ``None`` is not checked.
+
+    Raises
+    ------
+    ScenarioError
+        Naming each option (``--steps``, ...; ``prefix`` ``""`` for API arguments) and
+        what is allowed.
+    """
+    bounds = {"seed": (seed, 0, SEED_MAX), "steps": (steps, 1, STEPS_MAX),
+              "replications": (replications, 1, REPLICATIONS_MAX),
+              "workers": (workers, 1, WORKERS_MAX)}
+    errors = []
+    for name, (val, lo, hi) in bounds.items():
+        if val is None:
+            continue
+        if isinstance(val, bool) or not isinstance(val, int) or not lo <= val <= hi:
+            errors.append(f"{prefix}{name} {val}: must be an integer from {lo} to {hi}"
+                          + (" (2**63 - 1)" if hi == SEED_MAX else ""))
+    if errors:
+        raise ScenarioError("\n".join(errors))
+
+
+def _check_exclusive(scn: Scenario, errors: list[str]) -> None:
+    """Under ``exclusive = true`` a state is a guest of one station at a time: it cannot
+    found two stations open at the same time (the model would drop it from one).
+
+    A host founding another station is no contradiction: exclusivity counts guest
+    memberships, and a host is not its own station's guest (``h4_us_utility_china_iss``
+    makes China an ISS partner while it hosts the CSS).
+    """
+    src = scn.source
+    sts = scn.stations
+
+    def overlap(a: StationSpec, b: StationSpec) -> bool:
+        return a.open_from < b.close_at and b.open_from < a.close_at
+
+    for i, st in enumerate(sts):
+        for j, f in enumerate(st.founding_members):
+            for k, other in enumerate(sts[:i]):
+                if not overlap(st, other):
+                    continue
+                if f in other.founding_members:
+                    errors.append(
+                        f"{src}: stations[{i}].founding_members[{j}]: {f!r} also founds "
+                        f"stations[{k}] ({other.name}, founding_members"
+                        f"[{other.founding_members.index(f)}]) while both are open; under "
+                        "exclusive = true a state is a guest of one station at a time")
+
+
 def _check_station_setting(ev: EventSpec, where: str, errors: list[str]) -> None:
     attr, val = ev.attribute, ev.value
     if attr not in STATION_SETTABLE:
@@ -589,6 +702,10 @@ def _check_station_setting(ev: EventSpec, where: str, errors: list[str]) -> None
         errors.append(f"{where}.value: must be a number")
     elif attr == "host_share_min" and not 0.0 <= float(val) <= 1.0:  # type: ignore[arg-type]
         errors.append(f"{where}.value: must be in [0, 1]")
+    elif isinstance(val, float) and not math.isfinite(val):
+        errors.append(f"{where}.value: must be a finite number, got {val}")
+    elif attr == "close_at" and not YEAR_MIN <= int(val) <= YEAR_MAX:  # type: ignore[arg-type]
+        errors.append(f"{where}.value: a year in [{YEAR_MIN}, {YEAR_MAX}], got {val}")
     elif attr == "capacity" and int(val) < 0:  # type: ignore[arg-type]
         errors.append(f"{where}.value: capacity must be >= 0, got {val}")
     elif attr == "operating_cost" and not float(val) > 0.0:  # type: ignore[arg-type]

@@ -8,13 +8,15 @@ states at once.  Founders use capacity (docs/odd.md, *capacity*).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from stationsim.model.scenario import StationSpec
-from stationsim.rules.base import NEVER, Rule, Terms
+from stationsim.model.scenario import SellerSpec, StationSpec
+from stationsim.rules.base import NEVER, REFUSAL_REASONS, Rule, Terms
 from stationsim.rules.registry import get_rule
 
 #: Reasons a member leaves a station (``Station.exit_reason``, the step log).
@@ -60,6 +62,10 @@ class Station:
     asset_values: FloatArray
     founders: IntArray
     n: int
+    #: the host's own weights (``HOST_OBJECTIVES``), replacing the global ones
+    objectives: dict[str, float] = field(default_factory=dict)
+    #: who sells guest-flight seats: (seller index or -1 for a commercial provider, spec)
+    sellers: list[tuple[int, SellerSpec]] = field(default_factory=list)
     rule: Rule = field(init=False)
     member: BoolArray = field(init=False)
     founder: BoolArray = field(init=False)
@@ -78,6 +84,15 @@ class Station:
     delivered_last: FloatArray = field(init=False)
     cum_utility: FloatArray = field(init=False)
     years_member: IntArray = field(init=False)
+    #: refusals at negotiation by reason code (0: none; see REFUSAL_REASONS)
+    refusal_counts: IntArray = field(init=False)
+    #: guest flights of each state's nationals, and the step of its first and last
+    flights: IntArray = field(init=False)
+    first_flight_step: IntArray = field(init=False)
+    last_flight_step: IntArray = field(init=False)
+    #: seats sold by kind of seller (host, partner, commercial) and the host's revenue
+    seats_sold: IntArray = field(init=False)
+    seat_revenue: float = 0.0
     host_cum_utility: float = 0.0
     host_delivered_last: float = 1.0
     opened: bool = False
@@ -110,6 +125,11 @@ class Station:
         self.delivered_last = np.ones(n)
         self.cum_utility = np.zeros(n)
         self.years_member = np.zeros(n, dtype=np.int64)
+        self.refusal_counts = np.zeros(len(REFUSAL_REASONS) + 1, dtype=np.int64)
+        self.flights = np.zeros(n, dtype=np.int64)
+        self.first_flight_step = np.full(n, -1, dtype=np.int64)
+        self.last_flight_step = np.full(n, -1, dtype=np.int64)
+        self.seats_sold = np.zeros(3, dtype=np.int64)
 
     @classmethod
     def from_spec(cls, spec: StationSpec, index: dict[str, int], asset_names: list[str]) -> Station:
@@ -129,7 +149,17 @@ class Station:
             asset_values=values,
             founders=np.array([index[f] for f in spec.founding_members], dtype=np.int64),
             n=len(index),
+            objectives={str(k): float(v) for k, v in spec.objectives.items()},
+            sellers=[(index[x.seller] if x.seller != "commercial" else -1, x)
+                     for x in spec.sellers],
         )
+
+    def weight(self, objective: str, p: Mapping[str, Any]) -> float:
+        """The host's weight of ``objective``: its own (``objectives``), else the global
+        parameter ``w_<objective>`` (``revenue``: 1)."""
+        if objective in self.objectives:
+            return float(self.objectives[objective])
+        return 1.0 if objective == "revenue" else float(p[f"w_{objective}"])
 
     def set_rule(self, name: str) -> None:
         """Switch the admission rule (a ``set_station`` event); members keep their terms."""

@@ -150,5 +150,8 @@ class RuleView:
     def trust_screen(self, threshold: float) -> float:
         return self._m.trust_screen(self._s, threshold)
 
+    def weight(self, objective: str) -> float:
+        return self._s.weight(objective, self._m.p)
+
     def uniform(self, n: int) -> FloatArray:
         return self._m.rng.random(n)

@@ -37,6 +37,7 @@ from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from stationsim.analysis import groups as G
+from stationsim.model.outcomes import OUTCOMES
 
 # --------------------------------------------------------------------- palette
 
@@ -99,50 +100,10 @@ def group_colours(levels: Sequence[Any]) -> dict[Any, str]:
 
 # ------------------------------------------------------------ outcome labels
 
-#: Per-station outcome suffix -> (what it is, unit).  Run-level values are at the end of the run
-#: or summed over it, as in :func:`stationsim.model.outcomes.run_row`.
-STATION_METRICS: dict[str, tuple[str, str]] = {
-    "members": ("members at end", "states (host excluded)"),
-    "pooled_capability": ("pooled capability", "capability, summed over host and members"),
-    "host_cost_share": ("host's share of cost", "fraction of operating cost"),
-    "mean_member_trust": ("mean trust among members", "trust (0-1)"),
-    "applications": ("applications", "count over run"),
-    "admissions": ("admissions", "count over run"),
-    "refusals": ("refusals", "count over run"),
-    "defaults": ("defaults", "missed deliveries over run"),
-    "host_defaults": ("host defaults", "missed deliveries"),
-    "exits": ("exits", "count over run"),
-    "ever_guests": ("guests ever admitted", "states (founders excluded)"),
-    "years_to_first_guest": ("time to first guest", "years from opening (censored: run end)"),
-    "first_guest_censored": ("no guest during run", "share of runs (0/1)"),
-    "regional_share": ("regional share of members", "fraction of members"),
-    "developing_share": ("developing share of members", "fraction of members"),
-    "capacity_used": ("capacity used", "fraction of guest slots"),
-    "capable_members": ("capable members", "states"),
-    "major_power_guests": ("major-power members", "states"),
-    "low_capability_members": ("low-capability members", "states"),
-    "host_utility": ("host utility", "utility units, summed over run"),
-    "guest_utility": ("guest utility", "utility units, summed over run"),
-    "open": ("open at end", "share of runs (0/1)"),
-}
-#: System-wide outcomes -> (what it is, unit).
-SYSTEM_METRICS: dict[str, tuple[str, str]] = {
-    "states_in_partnership": ("states in any partnership at end", "states"),
-    "states_in_multiple": ("states in more than one station", "states"),
-    "guest_welfare": ("guest welfare", "utility units, summed over run"),
-    "host_welfare": ("host welfare", "utility units, summed over run"),
-    "total_welfare": ("total welfare", "utility units, summed over run"),
-}
-#: The per-step metrics of the steps table -> unit (per step, not summed).
-STEP_UNITS: dict[str, str] = {
-    "members": "members (states, host excluded)",
-    "pooled_capability": "pooled capability",
-    "host_cost_share": "host's share of cost (fraction)",
-    "mean_member_trust": "mean trust among members (0-1)",
-    "capacity_used": "capacity used (fraction of slots)",
-    "host_utility": "host utility (utility units per year)",
-    "guest_utility": "guest utility (utility units per year)",
-}
+#: Labels and units come from the outcome registry (:data:`stationsim.OUTCOMES`).
+#: The per-step metrics of the steps table a figure may draw -> unit (per step, not summed).
+STEP_UNITS: dict[str, str] = {o.name: o.unit for o in OUTCOMES.scope("step")
+                              if o.dtype in ("int", "float")}
 #: Outcomes of the distribution and ECDF figures, per station (in this order), ...
 KEY_METRICS = ("members", "ever_guests", "pooled_capability", "host_cost_share",
                "mean_member_trust", "years_to_first_guest", "developing_share",
@@ -153,15 +114,7 @@ KEY_SYSTEM = ("states_in_partnership", "total_welfare")
 SWEEP_METRICS = ("members", "ever_guests", "host_cost_share", "mean_member_trust")
 
 
-def station_prefixes(runs: pd.DataFrame) -> dict[str, str]:
-    """Column prefix -> station name, from the ``<prefix>_rule`` columns of a runs table."""
-    out = {}
-    for c in runs.columns:
-        c = str(c)
-        if c.endswith("_rule") and "." not in c:
-            pre = c[: -len("_rule")]
-            out[pre] = pre.upper()
-    return out
+station_prefixes = G.station_prefixes
 
 
 def split_outcome(col: str, prefixes: Sequence[str]) -> tuple[str | None, str]:
@@ -176,13 +129,14 @@ def outcome_label(col: str, runs: pd.DataFrame | None = None) -> tuple[str, str,
     """``(title, unit, station)`` of an outcome column, e.g. ``('CSS members at end',
     'states (host excluded)', 'CSS')``; unknown columns keep their name."""
     prefixes = station_prefixes(runs) if runs is not None else {}
-    pre, metric = split_outcome(col, list(prefixes))
+    found = OUTCOMES.of_column(col, list(prefixes))
+    if found is None:
+        return col.replace("_", " "), "value", None
+    o, pre = found
     if pre is not None:
         name = prefixes[pre]
-        what, unit = STATION_METRICS.get(metric, (metric.replace("_", " "), "value"))
-        return f"{name} {what}", unit, name
-    what, unit = SYSTEM_METRICS.get(col, (col.replace("_", " "), "value"))
-    return what, unit, None
+        return f"{name} {o.label}", o.unit, name
+    return o.label, o.unit, None
 
 
 def key_outcomes(runs: pd.DataFrame, metrics: Sequence[str] = KEY_METRICS,

@@ -199,6 +199,9 @@ class StationContext(Protocol):
     def trust_screen(self, threshold: float) -> float:
         """Trust the host requires, given the station's channel."""
 
+    def weight(self, objective: str) -> float:
+        """The host's weight of an objective (its own, else the global ``w_<objective>``)."""
+
     def uniform(self, n: int) -> FloatArray:
         """``n`` uniform draws from the model's generator."""
 

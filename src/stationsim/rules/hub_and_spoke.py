@@ -13,7 +13,8 @@ Mechanism, all applicants at once:
   the due of a capability-1 spoke (rights follow contribution);
 * the hub admits an applicant whose strategic value
   ``w_strategic * capability + w_soft_power * developing + w_regional *
-  regional + hub_alignment_value * (1 - alignment distance)`` reaches
+  regional + hub_alignment_value * (1 - alignment distance)`` (the host's own
+  ``objectives`` replace the global weights where the scenario sets them) reaches
   ``hub_value_threshold``, whose trust in the hub's eyes reaches
   ``hub_trust_threshold`` (lower under the UN channel, seed 004), whose
   admission raises the hub's own utility, while slots remain and the host's
@@ -61,9 +62,9 @@ class HubAndSpoke(Rule):
         """The hub's view of what an applicant brings (capability, soft power, alignment)."""
         p = ctx.p
         return np.asarray(
-            p["w_strategic"] * ctx.capability[idx]
-            + p["w_soft_power"] * ctx.developing(idx)
-            + p["w_regional"] * ctx.regional(idx)
+            ctx.weight("strategic") * ctx.capability[idx]
+            + ctx.weight("soft_power") * ctx.developing(idx)
+            + ctx.weight("regional") * ctx.regional(idx)
             + p["hub_alignment_value"] * (1.0 - ctx.host_distance(idx))
         )
 

@@ -19,7 +19,7 @@ import pandas as pd
 
 from stationsim.model.core import StationModel
 from stationsim.model.outcomes import membership_table, run_row, step_table
-from stationsim.model.scenario import Scenario
+from stationsim.model.scenario import Scenario, check_run_options
 
 
 def run_seed(master: int, index: int) -> int:
@@ -109,10 +109,9 @@ def run(scenario: Scenario, seed: int | None = None, replications: int | None = 
     -------
     Results
     """
+    check_run_options(seed=seed, replications=replications, steps=steps, prefix="")
     master = scenario.seed if seed is None else int(seed)
     reps = scenario.replications if replications is None else int(replications)
-    if reps < 1:
-        raise ValueError("replications must be at least 1")
     seeds = [run_seed(master, i) for i in range(reps)]
     parts = [run_one(scenario, s, i, steps, master) for i, s in enumerate(seeds)]
     return Results(

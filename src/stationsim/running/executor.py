@@ -51,8 +51,10 @@ import signal
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass
 from functools import cached_property
 from pathlib import Path
@@ -63,18 +65,34 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from stationsim.model.scenario import Scenario, scenario_from_dict, with_overrides
+from stationsim.model.scenario import (
+    Scenario,
+    check_run_options,
+    scenario_from_dict,
+    with_overrides,
+)
 from stationsim.running.batch import run_one, run_seed
+from stationsim.running.lock import (
+    LOCK_NAME,
+    FolderLock,
+    close_inherited,
+    prepare_folder,
+    remove_created,
+)
 from stationsim.running.results import (
     PART_KEY,
     TABLES,
     atomic_write,
+    check_tables,
     environment,
     now_iso,
+    table_stamps,
     write_json,
 )
 
 BACKENDS = ("local", "dask")
+#: run seeds listed in the manifest at most (beyond, they are in the tables only)
+MANIFEST_SEEDS = 10_000
 #: rows gathered before a row group is written when parts are consolidated
 ROW_GROUP_ROWS = 65_536
 
@@ -93,6 +111,27 @@ class SchedulerError(ExecutorInputError):
 
 class RunFailed(RuntimeError):
     """A run raised; the message names its run id, point, replication and seed."""
+
+
+class MachineFault(RuntimeError):
+    """The machine failed the job (disk full, file system error, a worker killed by the OS).
+
+    The message is one line: what failed, that the finished chunks are kept, and how to
+    resume.  The CLI prints it without a traceback and exits 1.  ``cause`` is what
+    failed, without the advice.
+    """
+
+    def __init__(self, message: str, cause: str = "") -> None:
+        super().__init__(message)
+        self.cause = cause or message
+
+
+class WorkerDied(MachineFault):
+    """A pool worker died (killed by the OS, e.g. out of memory) more often than retried."""
+
+
+#: times the local pool reruns a chunk whose worker died (a new pool each time)
+WORKER_RETRIES = 2
 
 
 # ----------------------------------------------------------------------------- the job
@@ -137,8 +176,17 @@ class Job:
 
     @cached_property
     def fingerprint(self) -> str:
-        """SHA-256 of the job's canonical JSON: equal jobs give equal tables."""
-        payload = json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
+        """SHA-256 of the job's meaning: equal jobs give equal tables.
+
+        The parsed, normalised scenario (a file's comments, layout and spelling do not
+        count), the varied columns and points, seed, replications, steps and chunking --
+        never ``source``, the path the scenario was read from (a resume from another
+        working folder, or by an absolute path, is the same job).
+        """
+        data = asdict(self)
+        data.pop("source")
+        data["scenario"] = json.loads(self.scenario)
+        payload = json.dumps(data, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(payload.encode()).hexdigest()
 
     @property
@@ -283,7 +331,11 @@ def _init_worker(job: Job, parent: int) -> None:
     """Pool worker start: keep the job, ignore Ctrl-C (the parent stops us), die with the parent."""
     global _JOB
     _JOB = job
+    close_inherited()  # the parent's folder lock must die with the parent
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # a pool restarted mid-job is forked after the parent's SIGTERM handler was set: a
+    # worker must still die of SIGTERM (the pool terminates the workers of a broken pool)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
     def watch() -> None:  # a parent killed with SIGKILL cannot stop its workers itself
         while True:
@@ -331,20 +383,60 @@ class LocalBackend:
         # fork: workers start in milliseconds with everything imported.  Not on macOS, where
         # fork is unsafe with system frameworks (and Windows has none): the default there.
         use_fork = "fork" in mp.get_all_start_methods() and sys.platform != "darwin"
-        ctx = mp.get_context("fork" if use_fork else None)
+        self.ctx = mp.get_context("fork" if use_fork else None)
+        self.job = job
         self.workers: int = workers
-        self.pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
-                                        initargs=(job, os.getpid()))
+        self._start()
         # start every worker now (before this process starts threads of its own)
         for f in [self.pool.submit(_ready) for _ in range(workers)]:
             f.result()
 
-    def results(self, chunks: list[int]) -> Iterator[tuple[int, dict[str, pa.Table]]]:
-        def wait_any(pending: set[Future[Any]]) -> set[Future[Any]]:
-            return wait(pending, return_when=FIRST_COMPLETED).done
+    def _start(self) -> None:
+        self.pool = ProcessPoolExecutor(self.workers, mp_context=self.ctx,
+                                        initializer=_init_worker,
+                                        initargs=(self.job, os.getpid()))
 
-        return _windowed(lambda k: self.pool.submit(_pool_task, k), wait_any, chunks,
-                         2 * self.workers)
+    def results(self, chunks: list[int]) -> Iterator[tuple[int, dict[str, pa.Table]]]:
+        """Yield chunks as they finish; a chunk whose worker died is rerun on a new pool
+        (up to :data:`WORKER_RETRIES` times), else :class:`WorkerDied`."""
+        todo = deque(chunks)
+        pending: dict[Future[Any], int] = {}
+        attempts: dict[int, int] = {}
+        window = 2 * self.workers
+        while todo or pending:
+            lost: list[int] = []
+            while todo and len(pending) < window:
+                k = todo.popleft()
+                try:
+                    pending[self.pool.submit(_pool_task, k)] = k
+                except BrokenProcessPool:  # broke since the last wait
+                    lost.append(k)
+                    break
+            done = wait(pending, return_when=FIRST_COMPLETED).done if pending else set()
+            for fut in done:
+                k = pending.pop(fut)
+                try:
+                    res = fut.result()
+                except BrokenProcessPool:
+                    lost.append(k)
+                    continue
+                yield res
+            if not lost:
+                continue
+            # the pool is broken: every chunk in flight is lost with it
+            lost += pending.values()
+            pending.clear()
+            for k in lost:
+                attempts[k] = attempts.get(k, 0) + 1
+            worst = max(lost, key=lambda k: attempts[k])
+            with contextlib.suppress(Exception):
+                self.pool.shutdown(wait=True, cancel_futures=True)
+            if attempts[worst] > WORKER_RETRIES:
+                raise WorkerDied(f"a worker process died (killed by the operating system, "
+                                 f"e.g. out of memory) running chunk {worst}, "
+                                 f"{attempts[worst]} times")
+            self._start()
+            todo.extendleft(sorted(lost, reverse=True))
 
     def close(self, abort: bool = False) -> None:
         if abort:
@@ -500,6 +592,13 @@ def consolidate(out: Path, job: Job, table: str) -> int:
     """Stream the parts of ``table`` in run-id order into ``OUT/<table>.parquet``; return rows."""
     paths = [part_path(out, table, k) for k in range(job.n_chunks)]
     schemas = [pq.read_schema(p) for p in paths]
+    for k, (p, sch) in enumerate(zip(paths, schemas, strict=True)):  # only this job's parts
+        stamp = json.loads((sch.metadata or {}).get(PART_KEY, b"{}"))
+        start, stop = job.chunk_range(k)
+        if (stamp.get("fingerprint"), stamp.get("chunk"), stamp.get("start"),
+                stamp.get("stop"), stamp.get("table")) != (job.fingerprint, k, start, stop, table):
+            raise OutputError(f"{p}: not a part of this job (chunk {k} of {table}); the folder "
+                              "was written by another job; run again with --resume to redo it")
     schema = pa.unify_schemas(schemas, promote_options="permissive")
     # pandas metadata from a part with the final column types (not one whose column
     # was all-null in its chunk), so the consolidated table reads back with the same dtypes
@@ -553,7 +652,7 @@ def check_out(out: Path, job: Job, resume: bool) -> dict[str, Any] | None:
     """
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out}: exists and is not a folder; choose another --out")
-    if not out.exists() or not any(out.iterdir()):
+    if not out.exists() or not any(p.name != LOCK_NAME for p in out.iterdir()):
         return None
     if not resume:
         raise OutputError(f"{out}: output folder exists and is not empty; choose another "
@@ -602,17 +701,58 @@ def execute(job: Job, out: Path, manifest: dict[str, Any], *, workers: int | Non
         The final manifest.  On Ctrl-C (``KeyboardInterrupt``) or SIGTERM the
         folder is left resumable, the manifest says ``interrupted`` and the
         exception propagates.
+
+    Raises
+    ------
+    stationsim.running.lock.FolderBusy
+        Another process is writing to ``out`` (it holds the folder's lock).
+    stationsim.running.lock.PlaceError
+        ``out`` cannot be created or written; nothing is written.
+    OutputError
+        ``out`` is not empty (without ``resume``) or holds another job.
     """
+    out = Path(out)
+    check_run_options(seed=job.master_seed, steps=job.steps, replications=job.replications,
+                      workers=workers, prefix="")  # the bounds of the scenario's fields
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"{out}: exists and is not a folder; choose another --out")
+    created = prepare_folder(out)  # a writable place, before any work
+    lock = FolderLock(out)
+    try:
+        lock.acquire()  # one writer per folder, for the life of the job
+        try:
+            return _execute_locked(job, out, manifest, workers=workers, backend=backend,
+                                   scheduler=scheduler, resume=resume, progress=progress,
+                                   label=label, log=log)
+        finally:
+            lock.release()
+    except BaseException:
+        remove_created(created)  # a refused job leaves no folder behind (only if empty)
+        raise
+
+
+def _execute_locked(job: Job, out: Path, manifest: dict[str, Any], *, workers: int | None,
+                    backend: str, scheduler: str | None, resume: bool, progress: bool | None,
+                    label: str, log: Any) -> dict[str, Any]:
+    """:func:`execute` with ``out`` created and locked."""
     from stationsim.running.progress import Progress
 
     t0 = time.perf_counter()
     note = log or (lambda msg: None)
     old = check_out(out, job, resume)
-    if old is not None and old.get("progress", {}).get("status") == "complete" \
-            and all((out / f"{t}.parquet").is_file() for t in TABLES):
-        shutil.rmtree(out / "parts", ignore_errors=True)
-        note(f"{out}: already complete; nothing to run")
-        return old
+    if old is not None:
+        for tmp in out.glob(".*.tmp"):  # left by a kill during consolidation
+            tmp.unlink(missing_ok=True)
+    if old is not None and old.get("progress", {}).get("status") == "complete":
+        damaged = check_tables(out, old) if "tables" in old else [
+            f"{t}.parquet: missing" for t in TABLES if not (out / f"{t}.parquet").is_file()]
+        if not damaged:
+            shutil.rmtree(out / "parts", ignore_errors=True)
+            note(f"{out}: already complete; nothing to run")
+            return old
+        note(f"{out}: damaged ({'; '.join(damaged)}); rebuilding the tables")
+        for t in TABLES:
+            (out / f"{t}.parquet").unlink(missing_ok=True)
     workers = workers or default_workers()
     done: set[int] = set()
     runs_done = runs_before = 0
@@ -625,7 +765,9 @@ def execute(job: Job, out: Path, manifest: dict[str, Any], *, workers: int | Non
         "steps": job.steps if job.steps is not None else job.base_scenario().steps,
         "counts": {"points": len(job.points), "runs": job.total_runs,
                    "chunks": job.n_chunks, "chunk_runs": job.chunk_runs},
-        "run_seeds": job.run_seeds(),
+        # the seeds are in every table (run_seed); listed here only while the list is short,
+        # so the manifest does not grow with the design
+        "run_seeds": job.run_seeds() if job.total_runs <= MANIFEST_SEEDS else None,
         "started": (old or {}).get("started", now_iso()),
         "resumed": [*(old or {}).get("resumed", []), now_iso()] if old is not None else [],
     }
@@ -675,15 +817,23 @@ def execute(job: Job, out: Path, manifest: dict[str, Any], *, workers: int | Non
         if bar is not None:
             bar.close()
         if running:
-            runner.close(abort=True)
+            with contextlib.suppress(Exception):
+                runner.close(abort=True)
         if (out / "manifest.json").is_file():
-            save("interrupted" if isinstance(exc, KeyboardInterrupt) else "failed")
+            with contextlib.suppress(OSError):  # the disk may be full
+                save("interrupted" if isinstance(exc, KeyboardInterrupt) else "failed")
+        fault = _machine_fault(exc)
+        if fault is not None:
+            kept = f"{runs_done} of {job.total_runs} runs done are kept"
+            raise MachineFault(f"{out}: {fault}; {kept}: fix the cause, then run the same "
+                               f"command with --out {out} --resume", cause=fault) from exc
         raise
     finally:
         if prev_term is not None:
             signal.signal(signal.SIGTERM, prev_term)
     wall = time.perf_counter() - t0
     man["rows"] = rows
+    man["tables"] = table_stamps(out)  # rows and checksums: load_results and --resume verify
     man["finished"] = now_iso()
     man["timing"]["wall_s"] = round(wall, 3)
     man["timing"]["runs_this_session"] = job.total_runs - runs_before
@@ -696,9 +846,23 @@ def execute(job: Job, out: Path, manifest: dict[str, Any], *, workers: int | Non
     return man
 
 
+def _machine_fault(exc: BaseException) -> str | None:
+    """A one-line description when ``exc`` is the machine's fault (not a bug, not input)."""
+    if isinstance(exc, WorkerDied):
+        return str(exc)
+    if isinstance(exc, BrokenProcessPool):
+        return "a worker process died (killed by the operating system)"
+    if isinstance(exc, OSError):
+        reason = os.strerror(exc.errno) if exc.errno else str(exc)
+        where = f" writing {exc.filename}" if exc.filename else ""
+        return f"{reason}{where}"
+    return None
+
+
 def _raise_interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
 
-__all__ = ["ExecutorInputError", "Job", "OutputError", "SchedulerError", "check_out",
+__all__ = ["ExecutorInputError", "Job", "MachineFault", "OutputError", "SchedulerError",
+           "WorkerDied", "check_out",
            "default_chunk_runs", "default_workers", "execute", "run_chunk", "run_job"]

@@ -9,11 +9,9 @@ complete.
 
 from __future__ import annotations
 
+import hashlib
 import json
-import os
 import platform
-import tempfile
-from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -23,33 +21,16 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from stationsim.atomic import atomic_write
 from stationsim.model.scenario import Scenario
 from stationsim.running.batch import Results
 
 TABLES = ("runs", "steps", "membership")
-_UMASK = os.umask(0)
-os.umask(_UMASK)
 
 
 def now_iso() -> str:
     """Current UTC time, ISO 8601."""
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it to ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; results are ordinary files
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_table(df: pd.DataFrame, path: Path) -> None:
@@ -62,6 +43,48 @@ def write_json(obj: Any, path: Path) -> None:
     def _w(tmp: Path) -> None:
         tmp.write_text(json.dumps(obj, indent=2, default=str) + "\n", encoding="utf-8")
     atomic_write(path, _w)
+
+
+class DamagedResults(FileNotFoundError):
+    """A finished folder's table no longer matches the row count and checksum its manifest
+    recorded (truncated, overwritten, missing)."""
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file's bytes, read in blocks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def table_stamps(out: Path, names: tuple[str, ...] = TABLES) -> dict[str, dict[str, Any]]:
+    """Row count and SHA-256 of each table file of ``out``, for the manifest."""
+    return {name: {"file": f"{name}.parquet",
+                   "rows": pq.ParquetFile(out / f"{name}.parquet").metadata.num_rows,
+                   "sha256": file_sha256(out / f"{name}.parquet")} for name in names}
+
+
+def check_tables(out: Path, meta: dict[str, Any]) -> list[str]:
+    """What is wrong with the tables ``meta["tables"]`` records (empty when all match)."""
+    problems = []
+    for name, want in (meta.get("tables") or {}).items():
+        p = out / str(want.get("file", f"{name}.parquet"))
+        if not p.is_file():
+            problems.append(f"{p.name}: missing")
+            continue
+        if file_sha256(p) != want.get("sha256"):
+            problems.append(f"{p.name}: changed since it was written (checksum differs)")
+            continue
+        try:
+            rows = pq.ParquetFile(p).metadata.num_rows
+        except Exception as exc:  # unreadable although the checksum matched: report it
+            problems.append(f"{p.name}: unreadable ({type(exc).__name__})")
+            continue
+        if rows != want.get("rows"):
+            problems.append(f"{p.name}: {rows} rows, {want.get('rows')} written")
+    return problems
 
 
 def environment() -> dict[str, str]:
@@ -99,6 +122,8 @@ def write_results(res: Results, out: Path, scn: Scenario, started: str,
         "environment": environment(),
         **res.meta,
         "rows": {name: len(getattr(res, name)) for name in TABLES},
+        "tables": table_stamps(out),
+        "progress": {"status": "complete"},
         "started": started,
         "finished": now_iso(),
         **(extra or {}),
@@ -107,7 +132,7 @@ def write_results(res: Results, out: Path, scn: Scenario, started: str,
     return manifest
 
 
-def load_results(path: str | Path, partial: bool = False) -> Results:
+def load_results(path: str | Path, partial: bool = False, verify: bool = True) -> Results:
     """Load the tables of a results folder written by ``stationsim run`` or ``stationsim sweep``.
 
     Parameters
@@ -117,6 +142,8 @@ def load_results(path: str | Path, partial: bool = False) -> Results:
     partial : bool
         For an unfinished (running or interrupted) folder: return the runs
         finished so far, read from its good part files, instead of raising.
+    verify : bool
+        Check each table against the row count and SHA-256 the manifest recorded.
 
     Returns
     -------
@@ -129,27 +156,58 @@ def load_results(path: str | Path, partial: bool = False) -> Results:
     ------
     FileNotFoundError
         If the folder has no manifest, or is unfinished and ``partial`` is false.
+    DamagedResults
+        (a ``FileNotFoundError``) If a table does not match its manifest.
     """
     p = Path(path)
     man = p / "manifest.json"
     if not man.is_file():
         raise FileNotFoundError(f"{p}: no manifest.json; not a complete results folder")
-    meta = json.loads(man.read_text(encoding="utf-8"))
+    try:
+        meta = json.loads(man.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise DamagedResults(f"{p}: manifest.json is unreadable ({exc})") from None
+    if not isinstance(meta, dict):
+        raise DamagedResults(f"{p}: manifest.json is not a stationsim manifest")
     status = meta.get("progress", {}).get("status", "complete")
     if status != "complete":
         if not partial:
             prog = meta.get("progress", {})
+            done = _runs_in_parts(p, meta.get("fingerprint", ""))
             raise FileNotFoundError(
-                f"{p}: unfinished ({status}, {prog.get('runs_done')} of {prog.get('runs')} runs); "
-                "finish it with the same command and --resume, or pass partial=True")
+                f"{p}: unfinished ({status}, {max(done, prog.get('runs_done') or 0)} of "
+                f"{prog.get('runs', '?')} runs done); finish it with the same command and "
+                "--resume, or pass partial=True")
         tables = {name: read_parts(p, meta.get("fingerprint", ""), name) for name in TABLES}
         return Results(meta=meta, **tables)
-    tables = {name: pd.read_parquet(p / f"{name}.parquet") for name in TABLES}
+    problems = check_tables(p, meta) if verify else []
+    if problems:
+        raise DamagedResults(f"{p}: damaged results: " + "; ".join(problems) + ". Rebuild "
+                             "them with the same command and --out " + str(p) + " --resume")
+    try:
+        tables = {name: pd.read_parquet(p / f"{name}.parquet") for name in TABLES}
+    except Exception as exc:  # a folder written before tables were stamped, then damaged
+        raise DamagedResults(f"{p}: a table is unreadable ({type(exc).__name__}: {exc})") \
+            from None
     return Results(meta=meta, **tables)
 
 
 #: Key of a part file's stamp (job fingerprint, row count) in its Parquet metadata.
 PART_KEY = b"stationsim.part"
+
+
+def _runs_in_parts(out: Path, job_fingerprint: str) -> int:
+    """Runs the part files of ``out`` hold (read from their stamps, not the manifest, which
+    a killed job could not update)."""
+    n = 0
+    for p in (out / "parts" / "runs").glob("part-*.parquet"):
+        try:
+            stamp = json.loads((pq.read_schema(p).metadata or {}).get(PART_KEY, b"{}"))
+        except Exception:  # a partial part holds no finished runs
+            continue
+        if stamp.get("fingerprint") == job_fingerprint:
+            n += int(stamp.get("stop", 0)) - int(stamp.get("start", 0))
+    return n
 
 
 def read_parts(out: Path, job_fingerprint: str, table: str) -> pd.DataFrame:

@@ -85,7 +85,10 @@ SAMPLERS = ("grid", "random", "lhs", "sobol", "morris")
 MORRIS_LEVELS = 4
 #: scenario fields a sweep may not vary (they define the run, not the model)
 FIXED_FIELDS = ("name", "description", "seed", "replications", "states_csv")
+#: runs a sweep may have at most, even with ``allow_large``
 MAX_RUNS = 10_000_000
+#: runs past which a sweep is refused unless ``allow_large`` (``--allow-large``)
+LARGE_RUNS = 1_000_000
 
 
 class _Strict(BaseModel):
@@ -211,8 +214,12 @@ class Sweep:
 # ----------------------------------------------------------------------------- loading
 
 
-def load_sweep(path: str | Path) -> Sweep:
-    """Read and validate a sweep file, its base scenario and every point.
+def load_sweep(path: str | Path, allow_large: bool = False) -> Sweep:
+    """Read and validate a sweep file, its base scenario and its dimensions.
+
+    The design's size is computed before it is sampled: a sweep of more than
+    :data:`LARGE_RUNS` runs is refused unless ``allow_large`` (never more than
+    :data:`MAX_RUNS`).
 
     Raises
     ------
@@ -222,10 +229,12 @@ def load_sweep(path: str | Path) -> Sweep:
         field path and what is allowed.
     """
     p = Path(path)
-    return sweep_from_text(read_file_text(p), source=str(p), base_dir=p.parent)
+    return sweep_from_text(read_file_text(p), source=str(p), base_dir=p.parent,
+                           allow_large=allow_large)
 
 
-def sweep_from_text(text: str, source: str = "<string>", base_dir: Path | None = None) -> Sweep:
+def sweep_from_text(text: str, source: str = "<string>", base_dir: Path | None = None,
+                    allow_large: bool = False) -> Sweep:
     """Parse and validate sweep TOML text (``base`` resolves against ``base_dir``)."""
     data = parse_toml(text, source, "a sweep needs name, base and [[vary]]")
     try:
@@ -236,20 +245,89 @@ def sweep_from_text(text: str, source: str = "<string>", base_dir: Path | None =
     base = load_base(spec.base, base_dir, source)
     data_raw = base.raw()
     dims = tuple(make_dimension(v, i, data_raw, source) for i, v in enumerate(spec.vary))
-    seen: dict[str, int] = {}
-    for i, d in enumerate(dims):
-        if d.path in seen:
-            raise ScenarioError(f"{source}: vary[{i}].path: {d.path!r} is already varied by "
-                                f"vary[{seen[d.path]}]; each path once")
-        seen[d.path] = i
+    _check_distinct_fields(spec, dims, data_raw, source)
+    check_size(spec, dims, source, allow_large)  # before sampling: a huge design never hangs
     points = _sample(spec, dims, source)
-    runs = len(points) * spec.replications
-    if runs > MAX_RUNS:
-        raise ScenarioError(f"{source}: {len(points)} points x {spec.replications} replications "
-                            f"= {runs} runs; at most {MAX_RUNS} allowed")
     _check_points(base, points, source)
     return Sweep(spec=spec, source=source, text=text, base=base, dimensions=dims,
                  points=tuple(points))
+
+
+def design_points(spec: SweepSpec, dims: tuple[Dimension, ...]) -> int:
+    """Points the sweep's design will have, computed without sampling it."""
+    d = len(dims)
+    n = spec.samples or 1
+    if spec.sampler == "grid":
+        return math.prod(len(x.grid()) if x.kind == "values" or x.levels is not None else 1
+                         for x in dims)
+    if spec.sampler == "sobol":
+        return n * (2 * d + 2 if spec.second_order is not False else d + 2)
+    if spec.sampler == "morris":
+        return n * (d + 1)
+    return n
+
+
+def check_size(spec: SweepSpec, dims: tuple[Dimension, ...], src: str,
+               allow_large: bool = False) -> int:
+    """The sweep's run count, or :class:`ScenarioError` when it is past the cap.
+
+    At most :data:`LARGE_RUNS` runs unless ``allow_large``; never more than
+    :data:`MAX_RUNS`.
+    """
+    points = design_points(spec, dims)
+    runs = points * spec.replications
+    what = f"{src}: {points:,} points x {spec.replications:,} replications = {runs:,} runs"
+    if runs > MAX_RUNS:
+        raise ScenarioError(f"{what}; at most {MAX_RUNS:,} allowed")
+    if runs > LARGE_RUNS and not allow_large:
+        raise ScenarioError(f"{what}; more than {LARGE_RUNS:,} runs needs --allow-large "
+                            "(allow_large=True): check the design, its time and its disk space")
+    return runs
+
+
+def canonical_path(data: dict[str, Any], path: str) -> str:
+    """The field a dotted ``path`` addresses, spelled one way: list items by index.
+
+    ``stations.CSS.rule`` and ``stations.0.rule`` (CSS being the first station) both
+    give ``stations.0.rule``.
+    """
+    node: Any = data
+    out = []
+    for part in path.split("."):
+        if isinstance(node, list):
+            try:
+                idx = _list_index(node, part)
+            except KeyError:
+                out.append(part)
+                node = None
+                continue
+            out.append(str(idx))
+            node = node[idx]
+        else:
+            out.append(part)
+            node = node.get(part) if isinstance(node, dict) else None
+    return ".".join(out)
+
+
+def _check_distinct_fields(spec: SweepSpec, dims: tuple[Dimension, ...], data: dict[str, Any],
+                           src: str) -> None:
+    """Each scenario field varied once, and not also fixed by the sweep file itself.
+
+    Two spellings of one field (``stations.CSS.rule``, ``stations.0.rule``) would label
+    the runs with one value while they ran with the other.
+    """
+    seen: dict[str, int] = {}
+    for i, d in enumerate(dims):
+        key = canonical_path(data, d.path)
+        if key in seen:
+            j = seen[key]
+            same = "" if dims[j].path == d.path else f" ({dims[j].path!r}: the same field)"
+            raise ScenarioError(f"{src}: vary[{i}].path: {d.path!r} is already varied by "
+                                f"vary[{j}]{same}; vary each field once")
+        seen[key] = i
+        if key == "steps" and spec.steps is not None:
+            raise ScenarioError(f"{src}: vary[{i}].path: 'steps' is fixed by the sweep file "
+                                f"(steps = {spec.steps}) and varied here; remove one of the two")
 
 
 def _check_sampler_fields(spec: SweepSpec, src: str) -> None:
@@ -449,23 +527,52 @@ def unit_sample(sampler: str, dims: int, samples: int, seed: int,
     raise ValueError(f"unknown sampler {sampler!r}; allowed: {', '.join(SAMPLERS)}")
 
 
+#: distinct values of a numeric column checked one by one (beyond: its least and greatest)
+_CHECK_EACH = 16
+#: corner combinations of the dimensions checked together, at most
+_CHECK_CORNERS = 256
+
+
 def _check_points(base: Scenario, points: list[dict[str, Value]], src: str) -> None:
-    """Every distinct point must give a valid scenario (checked once per distinct point)."""
-    seen: set[str] = set()
+    """Every point must give a valid scenario: checked per dimension, not per point.
+
+    Each column's values are checked alone against the base (categorical ones each;
+    numeric ones each when few, else their least and greatest: every field's bounds
+    are an interval), then the combinations of these extremes together (up to
+    :data:`_CHECK_CORNERS`), which catches bounds across fields such as
+    ``open_from < close_at``.  The cost does not grow with the number of points.
+    """
+    if not points:
+        return
+    cands: dict[str, list[Value]] = {}
+    for col in points[0]:
+        distinct = list(dict.fromkeys(pt[col] for pt in points))
+        numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in distinct)
+        if numeric:
+            distinct = sorted(distinct)  # type: ignore[type-var]
+            if len(distinct) > _CHECK_EACH:
+                distinct = [distinct[0], distinct[-1]]
+        cands[col] = distinct
     errors: list[str] = []
-    for i, pt in enumerate(points):
-        key = repr(sorted(pt.items()))
-        if key in seen:
-            continue
-        seen.add(key)
-        try:
-            with_overrides(base, pt)
-        except ScenarioError as exc:
-            errors.append(f"{src}: point {i} {pt}: {exc}")
-            if len(errors) >= 3:
-                break
+    for col, vals in cands.items():
+        for v in vals:
+            try:
+                with_overrides(base, {col: v})
+            except ScenarioError as exc:
+                i = next(i for i, pt in enumerate(points) if pt[col] == v)
+                errors.append(f"{src}: point {i} ({col} = {v!r}): {exc}")
+                if len(errors) >= 3:
+                    raise ScenarioError("\n".join(errors)) from None
     if errors:
         raise ScenarioError("\n".join(errors))
+    extremes = {c: [v[0], v[-1]] if len(v) > 1 else v for c, v in cands.items()}
+    if math.prod(len(v) for v in extremes.values()) <= _CHECK_CORNERS:
+        for combo in itertools.product(*extremes.values()):
+            pt = dict(zip(extremes, combo, strict=True))
+            try:
+                with_overrides(base, pt)
+            except ScenarioError as exc:
+                raise ScenarioError(f"{src}: the values {pt} together: {exc}") from None
 
 
 # ----------------------------------------------------------------------------- running
