@@ -146,3 +146,16 @@ def test_rules_never_see_the_model() -> None:
     for mod, targets in import_graph().items():
         if mod.startswith("stationsim.rules"):
             assert not [t for t in targets if t.startswith("stationsim.model")], mod
+
+
+def test_every_event_type_of_the_format_is_a_class() -> None:
+    """The scenario format's event types and the event classes are the same list."""
+    import typing
+
+    from stationsim.model.events import EVENTS
+    from stationsim.model.scenario import EventSpec
+
+    allowed = typing.get_args(EventSpec.model_fields["type"].annotation)
+    assert set(allowed) == set(EVENTS)
+    for name, ev in EVENTS.items():
+        assert ev.type == name and type(ev).__doc__, name

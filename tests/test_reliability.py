@@ -963,3 +963,26 @@ def test_worker_killed_by_the_os_is_retried_in_a_real_sweep(tmp_path: Path) -> N
     assert proc.returncode == 0, err
     no_traceback(err)
     assert_same_tables(out, ref)
+
+
+def test_a_job_that_would_not_fit_on_the_disk_is_refused_before_any_work(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Class 4: the output place needs room for about what the job writes."""
+    import collections
+
+    from stationsim.running import executor
+
+    usage = collections.namedtuple("usage", "total used free")
+    monkeypatch.setattr(executor.shutil, "disk_usage", lambda p: usage(10**9, 10**9, 1000))
+    out = tmp_path / "deep" / "out"
+    r = CliRunner().invoke(app, ["run", str(ROOT / "scenarios" / "baseline.toml"), "-r", "3",
+                                 "--out", str(out)])
+    assert r.exit_code == 2
+    assert "would not fit" in r.output and "MB free" in r.output
+    assert "Traceback" not in r.output
+    assert not out.exists()
+    monkeypatch.setattr(executor.shutil, "disk_usage",
+                        lambda p: usage(10**12, 0, 10**12))
+    r = CliRunner().invoke(app, ["run", str(ROOT / "scenarios" / "baseline.toml"), "-r", "3",
+                                 "--out", str(out), "-q"])
+    assert r.exit_code == 0, r.output

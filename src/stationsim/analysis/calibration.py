@@ -57,6 +57,8 @@ import tomli_w
 from matplotlib.figure import Figure
 from scipy.stats import rankdata
 
+from stationsim.analysis.compare import markdown_table as _markdown_table
+from stationsim.analysis.metrics import arrays
 from stationsim.inputs.files import scenarios_dir
 from stationsim.inputs.mapping import ISS_GUEST_FLYERS, STATES_CSV, map_states, read_states
 from stationsim.model.params import PARAMETERS
@@ -96,21 +98,11 @@ SWEEPS = (scenarios_dir() / "sweeps/calibrate_iss_1993.toml",
 # ----------------------------------------------------------------------------- metrics
 
 
-def _arrays(y: ArrayLike, p: ArrayLike) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    ya = np.asarray(y, dtype=float)
-    pa = np.asarray(p, dtype=float)
-    if ya.shape != pa.shape or ya.ndim != 1:
-        raise ValueError("y and p must be 1-d and of equal length")
-    if not np.isin(ya, (0.0, 1.0)).all():
-        raise ValueError("y must be 0 or 1")
-    if ((pa < 0) | (pa > 1)).any() or np.isnan(pa).any():
-        raise ValueError("p must be probabilities in [0, 1]")
-    return ya, pa
 
 
 def brier(y: ArrayLike, p: ArrayLike) -> float:
     """Brier score: mean squared difference between probability and outcome (0 best)."""
-    ya, pa = _arrays(y, p)
+    ya, pa = arrays(y, p)
     return float(np.mean((pa - ya) ** 2)) if ya.size else float("nan")
 
 
@@ -122,14 +114,14 @@ def balanced_brier(y: ArrayLike, p: ArrayLike) -> float:
     equally makes missing a join cost as much, in total, as false joins.
     A class that is absent contributes nothing (the other's score is returned).
     """
-    ya, pa = _arrays(y, p)
+    ya, pa = arrays(y, p)
     parts = [float(np.mean((pa[ya == c] - c) ** 2)) for c in (0.0, 1.0) if (ya == c).any()]
     return float(np.mean(parts)) if parts else float("nan")
 
 
 def log_loss(y: ArrayLike, p: ArrayLike, eps: float = 1e-3) -> float:
     """Mean negative log-likelihood, probabilities clipped to ``[eps, 1 - eps]``."""
-    ya, pa = _arrays(y, p)
+    ya, pa = arrays(y, p)
     pc = np.clip(pa, eps, 1.0 - eps)
     return float(-np.mean(ya * np.log(pc) + (1 - ya) * np.log(1 - pc))) if ya.size \
         else float("nan")
@@ -140,7 +132,7 @@ def auc(y: ArrayLike, p: ArrayLike) -> float:
 
     NaN when one class is absent.
     """
-    ya, pa = _arrays(y, p)
+    ya, pa = arrays(y, p)
     n_pos = int((ya == 1).sum())
     n_neg = int(ya.size - n_pos)
     if n_pos == 0 or n_neg == 0:
@@ -156,7 +148,7 @@ def classification(y: ArrayLike, p: ArrayLike, threshold: float = THRESHOLD) -> 
     Precision is NaN when nothing is predicted positive; recall NaN when there
     is no positive; F1 is 0 when precision or recall is 0 (NaN if either is NaN).
     """
-    ya, pa = _arrays(y, p)
+    ya, pa = arrays(y, p)
     pred = pa >= threshold
     tp = int((pred & (ya == 1)).sum())
     fp = int((pred & (ya == 0)).sum())
@@ -176,7 +168,7 @@ def classification(y: ArrayLike, p: ArrayLike, threshold: float = THRESHOLD) -> 
 
 def metrics(y: ArrayLike, p: ArrayLike, threshold: float = THRESHOLD) -> dict[str, float]:
     """Every fit measure of one set of facts: counts, Brier scores, log loss, AUC, P/R/F1."""
-    ya, pa = _arrays(y, p)
+    ya, pa = arrays(y, p)
     out: dict[str, float] = {"n": int(ya.size), "positives": int(ya.sum()),
                              "expected_joins": float(pa.sum())}
     out.update(brier=brier(ya, pa), balanced_brier=balanced_brier(ya, pa),
@@ -188,7 +180,7 @@ def metrics(y: ArrayLike, p: ArrayLike, threshold: float = THRESHOLD) -> dict[st
 def reliability(y: ArrayLike, p: ArrayLike, bins: int = 5) -> pd.DataFrame:
     """Reliability table: per equal-width bin of predicted probability, its count,
     mean prediction and observed frequency (empty bins dropped)."""
-    ya, pa = _arrays(y, p)
+    ya, pa = arrays(y, p)
     k = np.minimum((pa * bins).astype(int), bins - 1)
     rows = [{"bin": f"[{b / bins:.1f}, {(b + 1) / bins:.1f}{']' if b == bins - 1 else ')'}",
              "n": int((k == b).sum()), "mean_predicted": float(pa[k == b].mean()),
@@ -753,12 +745,8 @@ def _range_text(d: dict[str, Any]) -> str:
 
 
 def markdown_table(df: pd.DataFrame, nd: int = 3) -> str:
-    """A DataFrame as a GitHub markdown table (floats to ``nd`` decimals)."""
-    head = "| " + " | ".join(map(str, df.columns)) + " |"
-    sep = "|" + "|".join("---" for _ in df.columns) + "|"
-    body = ["| " + " | ".join(_fmt(v, nd) for v in row) + " |"
-            for row in df.itertuples(index=False)]
-    return "\n".join([head, sep, *body])
+    """A Markdown table with floats to ``nd`` decimals (:func:`compare.markdown_table`)."""
+    return _markdown_table(df, nd)
 
 
 def metrics_table(fit: dict[str, Any]) -> pd.DataFrame:

@@ -22,7 +22,6 @@ Cliff's delta as the effect size.
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from stationsim.analysis import groups as G
+from stationsim.running.batch import named_rng
 
 #: Default seed of the bootstrap generator.
 DEFAULT_SEED = 20240601
@@ -92,8 +92,7 @@ def bootstrap_diff_ci(ref: Sequence[float] | np.ndarray, other: Sequence[float] 
 
 
 def _rng(seed: int, outcome: str, group: str) -> np.random.Generator:
-    key = (zlib.crc32(outcome.encode()), zlib.crc32(group.encode()))
-    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=key))
+    return named_rng(seed, outcome, group)
 
 
 def _values(s: pd.Series) -> np.ndarray:
@@ -319,9 +318,12 @@ def fmt_number(x: Any, digits: int = 4) -> str:
     return f"{xf:.{digits}g}"
 
 
-def markdown_table(df: pd.DataFrame) -> str:
-    """A GitHub-flavoured Markdown pipe table of ``df`` (values as strings, ``|`` escaped)."""
+def markdown_table(df: pd.DataFrame, nd: int | None = None) -> str:
+    """A GitHub-flavoured Markdown pipe table of ``df`` (values as strings, ``|`` escaped;
+    with ``nd``, floats to ``nd`` decimals and NaN as a dash)."""
     def cell(v: Any) -> str:
+        if nd is not None and isinstance(v, float):
+            return "–" if np.isnan(v) else f"{v:.{nd}f}"
         return str(v).replace("|", "\\|").replace("\n", " ")
     head = "| " + " | ".join(cell(c) for c in df.columns) + " |"
     sep = "|" + "|".join("---" for _ in df.columns) + "|"

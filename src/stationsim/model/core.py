@@ -32,7 +32,6 @@ the random draws are the same, so results do not depend on the caches.
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from typing import Any
 
@@ -42,6 +41,7 @@ import numpy.typing as npt
 
 from stationsim.model import market
 from stationsim.model.agents import State, StateTable
+from stationsim.model.events import EVENTS
 from stationsim.model.outcomes import STEP_COLUMNS, step_values
 from stationsim.model.scenario import EventSpec, Scenario
 from stationsim.model.stations import Station, StepCounts
@@ -498,48 +498,14 @@ class StationModel(mesa.Model):  # type: ignore[misc]
         self._enforce_bans()
 
     def _apply_event(self, ev: EventSpec) -> None:
-        y = self.year
-        i = self.index.get(ev.state, -1) if ev.state else -1
-        s = self.station_by_name.get(ev.station or "")
-        if ev.type == "ban":
-            j = self.index[ev.target]  # type: ignore[index]
-            self.bans.append([i, j, y, ev.until if ev.until is not None else math.inf])
-        elif ev.type == "lift_ban":
-            j = self.index[ev.target]  # type: ignore[index]
-            for ban in self.bans:
-                if {ban[0], ban[1]} == {i, j} and ban[2] <= y < ban[3]:
-                    ban[3] = y
-        elif ev.type == "open" and s is not None:
-            s.open_from = y
-            s.close_at = max(s.close_at, y + 1)
-        elif ev.type == "close" and s is not None:
-            s.close_at = y
-        elif ev.type == "set":
-            self.touch()
-            attr = ev.attribute
-            if attr == "alignment":
-                self.states.alignment[i, :] = float(ev.value)  # type: ignore[arg-type]
-            elif attr == "developing":
-                self.developing[i] = bool(ev.value)
-            else:
-                getattr(self.states, attr)[i] = float(ev.value)  # type: ignore[arg-type]
-        elif ev.type == "set_station" and s is not None:
-            self.touch()
-            if ev.attribute == "rule":
-                s.set_rule(str(ev.value))
-            else:
-                setattr(s, str(ev.attribute), ev.value)
-            if ev.attribute == "capacity":
-                self._shed_excess(s)
-        elif ev.type == "leave" and s is not None:
-            s.remove(np.array([i]), self.t, "event", int(self.p["reapply_cooldown"]))
-            self._log(s, np.array([i]), "exit", "event")
-        elif ev.type == "join" and s is not None:
-            self._force_join(s, np.array([i], dtype=np.int64))
-        elif ev.type == "set_parameter":
-            self.p[str(ev.attribute)] = ev.value
+        """Apply one timeline event (:mod:`stationsim.model.events`: each type applies itself)."""
+        EVENTS[ev.type].apply(ev, self)
 
-    def _shed_excess(self, s: Station) -> None:
+    def log(self, station: Station, idx: IntArray, action: str, reasons: str) -> None:
+        """Record actions in :attr:`last_log` (when ``log_events``): events use it."""
+        self._log(station, idx, action, reasons)
+
+    def shed_excess(self, s: Station) -> None:
         """After capacity is cut below the members, the latest joiners leave (reason ``capacity``).
 
         Non-founders go before founders; among equals, the most recent joiner first.
@@ -553,7 +519,7 @@ class StationModel(mesa.Model):  # type: ignore[misc]
         self._log(s, leavers, "exit", "capacity")
         s.remove(leavers, self.t, "capacity", int(self.p["reapply_cooldown"]))
 
-    def _force_join(self, s: Station, idx: IntArray) -> None:
+    def force_join(self, s: Station, idx: IntArray) -> None:
         """Admit ``idx`` outside negotiation (founders, ``join`` events), within capacity.
 
         States banned with a participant, already members, or (exclusive
@@ -587,7 +553,7 @@ class StationModel(mesa.Model):  # type: ignore[misc]
                 s.opened = True
                 if s.channel == "auto":
                     s.channel = self.choose_channel(s)
-                self._force_join(s, s.founders)
+                self.force_join(s, s.founders)
             elif s.is_open(self.year):
                 s.closed = False  # reopened by an event: it empties again when it closes
             elif (s.opened and not s.closed) or s.member.any():

@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator, ConfigDict, Field, create_model
 
 ParamKind = Literal["real", "int", "bool", "category"]
 
@@ -234,3 +236,30 @@ PARAMETERS: dict[str, Param] = {
 def defaults() -> dict[str, float | int | bool | str]:
     """Return a fresh dict of every parameter's default value."""
     return {name: p.default for name, p in PARAMETERS.items()}
+
+
+def _field(prm: Param) -> Any:
+    """The typed field of one parameter: its Python type, checked by :meth:`Param.check`
+    first (bounds, integers, finiteness; the error names what is allowed)."""
+    kind: Any
+    if prm.kind == "bool":
+        kind = bool
+    elif prm.kind == "category":
+        kind = Literal[prm.categories]  # type: ignore[valid-type]
+    elif prm.kind == "int":
+        kind = int
+    else:
+        kind = float
+    return (Annotated[kind | None, BeforeValidator(prm.check),
+                      Field(description=f"{prm.doc} ({prm.allowed()}; source: {prm.source})")],
+            None)
+
+
+#: ``[parameters]`` as a typed model: one optional field per parameter, typed and bounded
+#: from :data:`PARAMETERS`; unknown names are errors.  Scenario validation runs every
+#: ``[parameters]`` table through it.
+ParametersModel = create_model(  # type: ignore[call-overload]
+    "ParametersModel",
+    __config__=ConfigDict(extra="forbid", frozen=True),
+    **{name: _field(prm) for name, prm in PARAMETERS.items()},
+)

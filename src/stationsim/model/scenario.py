@@ -25,7 +25,14 @@ from typing import Annotated, Any, Literal, cast, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from stationsim.model.params import PARAMETERS
+from stationsim.model.events import (
+    EVENTS,
+    STATE_ATTRIBUTES,
+    YEAR_MAX,
+    YEAR_MIN,
+    CheckContext,
+)
+from stationsim.model.params import PARAMETERS, ParametersModel
 from stationsim.rules import RULES
 
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -36,14 +43,9 @@ STEPS_MAX = 10_000
 SEED_MAX = 2**63 - 1
 REPLICATIONS_MAX = 10_000_000
 WORKERS_MAX = 1024
-#: The calendar years a scenario may name (start_year, open_from, close_at, event years).
-YEAR_MIN, YEAR_MAX = 1900, 2200
 Year = Annotated[int, Field(ge=YEAR_MIN, le=YEAR_MAX)]
-STATE_ATTRIBUTES = ("capability", "reciprocity", "transparency", "military_fusion")
 EVENT_TYPES = ("ban", "lift_ban", "open", "close", "set", "set_station", "leave", "join",
                "set_parameter")
-STATION_SETTABLE = ("rule", "channel", "capacity", "operating_cost", "host_share_min",
-                    "partner_veto", "close_at")
 
 
 def did_you_mean(name: Any, choices: Any) -> str:
@@ -78,12 +80,16 @@ class ScenarioError(ValueError):
     """
 
 
-class _Strict(BaseModel):
-    # every number finite: inf or nan is refused where a number is expected
+class Strict(BaseModel):
+    """Base of every user-file model (scenarios, sweeps, experiments): unknown fields are
+    errors, values are frozen, and every number is finite (inf or nan is refused)."""
+
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
-class Dist(_Strict):
+
+
+class Dist(Strict):
     """A distribution to draw a generated state's attribute from.
 
     ``uniform`` uses ``low``/``high``; ``beta`` uses ``a``/``b`` (scaled to
@@ -101,7 +107,7 @@ class Dist(_Strict):
     value: float = 0.0
 
 
-class StateSpec(_Strict):
+class StateSpec(Strict):
     """One state, given explicitly."""
 
     iso3: Iso
@@ -130,7 +136,7 @@ class StateSpec(_Strict):
         return v
 
 
-class GenerateSpec(_Strict):
+class GenerateSpec(Strict):
     """A group of states drawn from distributions (fresh in every replication)."""
 
     count: int = Field(ge=1, le=1_000_000)
@@ -147,7 +153,7 @@ class GenerateSpec(_Strict):
     blocs: list[str] = Field(default_factory=list)
 
 
-class TrustOverride(_Strict):
+class TrustOverride(Strict):
     """Initial trust of ``source`` in ``target``, replacing the alignment baseline."""
 
     source: Iso
@@ -161,7 +167,7 @@ class TrustOverride(_Strict):
 HOST_OBJECTIVES = ("soft_power", "regional", "strategic", "leakage", "revenue", "reach")
 
 
-class SellerSpec(_Strict):
+class SellerSpec(Strict):
     """Who sells guest-flight seats to a station (model v2, the seat market).
 
     ``seller`` is the host, a state with its own vehicle (Russia's Soyuz for
@@ -179,7 +185,7 @@ class SellerSpec(_Strict):
     screen: Literal["trust", "alignment", "none"] = "trust"
 
 
-class StationSpec(_Strict):
+class StationSpec(Strict):
     """A station, its host and the rule that admits its guests."""
 
     name: Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,19}$")]
@@ -209,7 +215,7 @@ class StationSpec(_Strict):
         return v
 
 
-class EventSpec(_Strict):
+class EventSpec(Strict):
     """One timeline event, applied at the start of ``year`` (docs/odd.md, *Process overview*)."""
 
     year: Year
@@ -223,7 +229,7 @@ class EventSpec(_Strict):
     until: Year | None = None
 
 
-class Scenario(_Strict):
+class Scenario(Strict):
     """A validated scenario.
 
     Build it with :func:`load_scenario` (from a file) or
@@ -572,61 +578,28 @@ def _check_references(scn: Scenario) -> None:
                               f"open_from ({sel.open_from})")
     if scn.exclusive:
         _check_exclusive(scn, errors)
-    for name, val in scn.parameters.items():
-        if name not in PARAMETERS:
-            errors.append(f"{src}: parameters.{name}: unknown parameter"
-                          f"{did_you_mean(name, PARAMETERS)}{PARAMS_POINTER}")
-            continue
-        try:
-            PARAMETERS[name].check(val)
-        except ValueError as exc:
-            errors.append(f"{src}: parameters.{name}: {exc}")
+    try:
+        ParametersModel.model_validate(scn.parameters)
+    except ValidationError as exc:
+        for err in exc.errors():
+            name = str(err["loc"][0]) if err["loc"] else "?"
+            if err["type"] == "extra_forbidden":
+                errors.append(f"{src}: parameters.{name}: unknown parameter"
+                              f"{did_you_mean(name, PARAMETERS)}{PARAMS_POINTER}")
+            else:
+                msg = str(err["msg"]).removeprefix("Value error, ")
+                errors.append(f"{src}: parameters.{name}: {msg}")
     for t, tr in enumerate(scn.trust):
         _state_ok(tr.source, f"{src}: trust[{t}].source")
         _state_ok(tr.target, f"{src}: trust[{t}].target")
     last_year = scn.start_year + scn.steps
+    ctx = CheckContext(errors, _state_ok, list(names))
     for e, ev in enumerate(scn.events):
         where = f"{src}: events[{e}]"
         if not scn.start_year <= ev.year < last_year:
             errors.append(f"{where}.year: {ev.year} is outside the run "
                           f"[{scn.start_year}, {last_year - 1}]")
-        if ev.type in ("ban", "lift_ban"):
-            _state_ok(ev.state, f"{where}.state")
-            _state_ok(ev.target, f"{where}.target")
-            if ev.state is not None and ev.state == ev.target:
-                errors.append(f"{where}.target: a state cannot ban itself")
-            if ev.until is not None and ev.until <= ev.year:
-                errors.append(f"{where}.until: must be after year ({ev.year})")
-        if ev.type in ("open", "close", "set_station", "leave", "join"):
-            if ev.station not in names:
-                errors.append(f"{where}.station: unknown station {ev.station!r}"
-                              f"{did_you_mean(ev.station, names)}; allowed: " + ", ".join(names))
-        if ev.type in ("set", "leave", "join"):
-            _state_ok(ev.state, f"{where}.state")
-        if ev.type == "set":
-            if ev.attribute not in (*STATE_ATTRIBUTES, "alignment", "developing"):
-                errors.append(f"{where}.attribute: {ev.attribute!r} cannot be set; allowed: "
-                              + ", ".join((*STATE_ATTRIBUTES, "alignment", "developing")))
-            elif ev.attribute == "developing":
-                if not isinstance(ev.value, bool):
-                    errors.append(f"{where}.value: must be true or false")
-            elif isinstance(ev.value, bool) or not isinstance(ev.value, int | float):
-                errors.append(f"{where}.value: must be a number")
-            else:
-                lo = -1.0 if ev.attribute == "alignment" else 0.0
-                if not lo <= float(ev.value) <= 1.0:
-                    errors.append(f"{where}.value: must be in [{lo:g}, 1], got {ev.value}")
-        if ev.type == "set_station":
-            _check_station_setting(ev, where, errors)
-        if ev.type == "set_parameter":
-            if ev.attribute not in PARAMETERS:
-                errors.append(f"{where}.attribute: unknown parameter {ev.attribute!r}"
-                              f"{did_you_mean(ev.attribute, PARAMETERS)}{PARAMS_POINTER}")
-            else:
-                try:
-                    PARAMETERS[ev.attribute].check(ev.value)
-                except ValueError as exc:
-                    errors.append(f"{where}.value: {exc}")
+        EVENTS[ev.type].check(ev, ctx, where)
     if errors:
         raise ScenarioError("\n".join(errors))
 
@@ -682,34 +655,6 @@ def _check_exclusive(scn: Scenario, errors: list[str]) -> None:
                         f"stations[{k}] ({other.name}, founding_members"
                         f"[{other.founding_members.index(f)}]) while both are open; under "
                         "exclusive = true a state is a guest of one station at a time")
-
-
-def _check_station_setting(ev: EventSpec, where: str, errors: list[str]) -> None:
-    attr, val = ev.attribute, ev.value
-    if attr not in STATION_SETTABLE:
-        errors.append(f"{where}.attribute: {attr!r} cannot be set on a station; allowed: "
-                      + ", ".join(STATION_SETTABLE))
-    elif attr == "rule" and val not in RULES:
-        errors.append(f"{where}.value: unknown rule {val!r}; allowed: " + ", ".join(sorted(RULES)))
-    elif attr == "channel" and val not in ("un", "bilateral"):
-        errors.append(f"{where}.value: channel must be 'un' or 'bilateral'")
-    elif attr == "partner_veto" and not isinstance(val, bool):
-        errors.append(f"{where}.value: must be true or false")
-    elif attr in ("capacity", "close_at") and (isinstance(val, bool) or not isinstance(val, int)):
-        errors.append(f"{where}.value: must be an integer")
-    elif attr in ("operating_cost", "host_share_min") and (
-            isinstance(val, bool) or not isinstance(val, int | float)):
-        errors.append(f"{where}.value: must be a number")
-    elif attr == "host_share_min" and not 0.0 <= float(val) <= 1.0:  # type: ignore[arg-type]
-        errors.append(f"{where}.value: must be in [0, 1]")
-    elif isinstance(val, float) and not math.isfinite(val):
-        errors.append(f"{where}.value: must be a finite number, got {val}")
-    elif attr == "close_at" and not YEAR_MIN <= int(val) <= YEAR_MAX:  # type: ignore[arg-type]
-        errors.append(f"{where}.value: a year in [{YEAR_MIN}, {YEAR_MAX}], got {val}")
-    elif attr == "capacity" and int(val) < 0:  # type: ignore[arg-type]
-        errors.append(f"{where}.value: capacity must be >= 0, got {val}")
-    elif attr == "operating_cost" and not float(val) > 0.0:  # type: ignore[arg-type]
-        errors.append(f"{where}.value: operating_cost must be > 0, got {val}")
 
 
 def _is_generated(iso: str, scn: Scenario) -> bool:

@@ -11,6 +11,7 @@ machine runs it, and replications never share a stream.
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,14 @@ import pandas as pd
 from stationsim.model.core import StationModel
 from stationsim.model.outcomes import membership_table, run_row, step_table
 from stationsim.model.scenario import Scenario, check_run_options
+
+
+def named_rng(seed: int, *names: str) -> np.random.Generator:
+    """A generator for a named stream under ``seed`` (e.g. a bootstrap of one outcome and
+    group): ``SeedSequence(seed, spawn_key=crc32 of each name)``, so each stream is fixed
+    by the seed and its names, whatever else runs."""
+    key = tuple(zlib.crc32(n.encode()) for n in names)
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=key))
 
 
 def run_seed(master: int, index: int) -> int:

@@ -642,6 +642,33 @@ def read_manifest(out: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
+def estimated_bytes(job: Job) -> int:
+    """A generous estimate of what ``job`` writes: its parts and the consolidated tables
+    (measured on the shipped scenarios, Parquet with Snappy: at most about 24 bytes per
+    membership row and 64 per step row; doubled for parts plus tables)."""
+    data = json.loads(job.scenario)
+    n_states = len(data.get("states") or []) + sum(
+        int(g.get("count", 0)) for g in data.get("generate") or [])
+    n_stations = max(1, len(data.get("stations") or []))
+    steps = job.steps if job.steps is not None else int(data.get("steps", 1))
+    per_run = 24 * n_states * n_stations + 64 * steps * n_stations + 4096
+    return 2 * job.total_runs * per_run + 1_000_000
+
+
+def check_free_space(out: Path, job: Job) -> None:
+    """Refuse a job whose estimated output (:func:`estimated_bytes`) exceeds the free space
+    where ``out`` is (or would be) made."""
+    place = out
+    while not place.exists() and place != place.parent:
+        place = place.parent
+    need = estimated_bytes(job)
+    free = shutil.disk_usage(place).free
+    if free < need:
+        raise OutputError(f"{out}: about {need / 1e6:,.0f} MB of results would not fit: "
+                          f"{free / 1e6:,.0f} MB free on that file system; free space or "
+                          "choose another --out")
+
+
 def check_out(out: Path, job: Job, resume: bool) -> dict[str, Any] | None:
     """Check that ``out`` may receive ``job``; return its manifest when resuming one.
 
@@ -652,6 +679,7 @@ def check_out(out: Path, job: Job, resume: bool) -> dict[str, Any] | None:
     """
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out}: exists and is not a folder; choose another --out")
+    check_free_space(out, job)
     if not out.exists() or not any(p.name != LOCK_NAME for p in out.iterdir()):
         return None
     if not resume:

@@ -61,13 +61,14 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from stationsim.model.params import PARAMETERS
 from stationsim.model.scenario import (
     STATE_ATTRIBUTES,
     Scenario,
     ScenarioError,
+    Strict,
     _list_index,
     load_base,
     parse_toml,
@@ -91,11 +92,9 @@ MAX_RUNS = 10_000_000
 LARGE_RUNS = 1_000_000
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class VarySpec(_Strict):
+class VarySpec(Strict):
     """One dimension of a sweep: a scenario field, by dotted path, and its values or range."""
 
     path: Annotated[str, Field(pattern=r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)+$|^[A-Za-z_]+$")]
@@ -105,7 +104,7 @@ class VarySpec(_Strict):
     levels: int | None = Field(None, ge=2, le=100_000)
 
 
-class SweepSpec(_Strict):
+class SweepSpec(Strict):
     """The sweep file format (validated; see the module docstring)."""
 
     name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.\-]{1,64}$")]
