@@ -426,3 +426,57 @@ def test_server_command_is_solara_in_production_bound_to_the_host() -> None:
     assert cmd[cmd.index("--host") + 1] == "127.0.0.1"
     assert cmd[cmd.index("--port") + 1] == "8765"
     assert {"--production", "--no-open", "--no-check-version"} <= set(cmd)
+
+
+def _svg_panel(svg: str, station: str) -> str:
+    start = svg.index(f'<g class="panel" data-station="{station}"')
+    return svg[start:svg.index("</g>", start)]
+
+
+def test_members_svg_holds_this_runs_members_slots_and_fixed_integer_axes() -> None:
+    import re
+
+    model = explore.ExplorerModel(str(SCENARIOS / "two_blocs_2020s.toml"))
+    for _ in range(3):
+        model.step()
+    svg = explore.members_svg(model)
+    assert 'data-year="2022"' in svg and "this run" in svg and "of runs" not in svg
+    steps = explore.steps_frame(model)
+    for s in model.stations:
+        panel = _svg_panel(svg, s.name)
+        values = re.search(r'class="members" data-values="([^"]*)"', panel).group(1)
+        d = steps[(steps["station"] == s.name) & steps["open"]]
+        assert values == ";".join(f"{y},{m}" for y, m in zip(d["year"], d["members"],
+                                                             strict=True))
+        assert 'class="capacity"' in panel and f"{s.capacity} slots" in panel
+        ticks = [int(t) for t in re.findall(r'text-anchor="end" font-size="11">(\d+)<', panel)]
+        assert ticks[0] == 0 and ticks[-1] > s.capacity  # whole numbers, room above the slots
+    # fixed axes: the same ticks after more steps (no rescaling to the data)
+    model.step()
+    again = explore.members_svg(model)
+    for s in model.stations:
+        a = re.findall(r'text-anchor="end" font-size="11">(\d+)<', _svg_panel(svg, s.name))
+        b = re.findall(r'text-anchor="end" font-size="11">(\d+)<', _svg_panel(again, s.name))
+        assert a == b
+
+
+def test_a_station_not_yet_open_says_when_it_opens() -> None:
+    base = load_scenario(SCENARIOS / "css_vs_iss.toml")
+    late = with_overrides(base, {"stations.CSS.open_from": 2025})
+    model = StationModel(late, rng=0, log_events=True)
+    model.step()
+    svg = explore.members_svg(model)
+    assert "not open yet: opens in 2025" in _svg_panel(svg, "CSS")
+    assert "not open yet" not in _svg_panel(svg, "ISS")
+    assert "opens in 2025" in explore.network_svg(model)
+
+
+def test_network_svg_links_each_member_to_its_station() -> None:
+    import re
+
+    model = explore.ExplorerModel(str(SCENARIOS / "css_vs_iss.toml"))
+    model.step()
+    svg = explore.network_svg(model)
+    edges = re.findall(r'class="edge" data-station="(\w+)" data-state="(\w+)"', svg)
+    want = {(s.name, model.states.iso3[i]) for s in model.stations for i in s.members.tolist()}
+    assert set(edges) == want and len(edges) == len(want)

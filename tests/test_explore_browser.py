@@ -42,7 +42,12 @@ SERVER_TIMEOUT = 240
 #: Seconds to wait for anything on the page.
 PAGE_TIMEOUT = 60
 
-pytestmark = pytest.mark.timeout(600)
+pytestmark = [pytest.mark.timeout(600), pytest.mark.slow]
+#: A step shows in every view within 0.3 s (from the click) on an idle machine (issue 16;
+#: measured 0.07-0.2 s on 2 cores).  The test prints the times and holds the median of the
+#: warm steps to this bound, loose enough for a loaded CI machine yet far below the seconds a
+#: matplotlib redraw took (``STATIONSIM_STEP_BUDGET=0.3`` asks for the target itself).
+STEP_BUDGET = float(os.environ.get("STATIONSIM_STEP_BUDGET", "1.0"))
 
 
 def _free_port() -> int:
@@ -217,8 +222,8 @@ def _button(driver: Any, text: str) -> Any:
 def _network_image(driver: Any) -> str:
     from selenium.webdriver.common.by import By
 
-    img = driver.find_element(By.CSS_SELECTOR, ".stationsim-network-view img")
-    return str(img.get_attribute("src"))
+    svg = driver.find_element(By.CSS_SELECTOR, ".stationsim-network-view svg")
+    return str(svg.get_attribute("outerHTML"))
 
 
 # ------------------------------------------------------------------------- test
@@ -233,6 +238,12 @@ def test_change_rule_step_five_times_export(server: dict[str, Any], browser: Any
     image0 = _wait("the network image", lambda: _network_image(driver))
     assert "CSS 0" in members0  # the CSS opens in 2022 with no founders
     assert "CSS: (no members)" in links0
+    # the sliders show their values without being touched (the hosts' 0.80 0.80 0.30 0.60)
+    from selenium.webdriver.common.by import By
+
+    shown = [e.text for e in driver.find_elements(By.CSS_SELECTOR, ".v-slider-thumb__label")
+             if e.is_displayed()]
+    assert shown == ["0.80", "0.80", "0.30", "0.60"], shown
 
     # change a control (the CSS rule) and apply it with Reset
     _select(driver, "CSS rule", "hub_and_spoke")
@@ -322,3 +333,75 @@ def test_the_picker_opens_another_scenario_with_its_own_controls(server: dict[st
     assert all(s in members for s in ("ISS", "US_LED", "CN_LED")), members
     assert _errors_shown(driver) == []
     assert _console_errors(driver) == []
+
+
+#: Clicks Step and resolves with the milliseconds until both live figures show the new year
+#: (their ``data-year``) and the status line the new step, checked on every animation frame.
+_TIME_STEP_JS = """
+const [want, stepText, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
+const button = [...document.querySelectorAll('button')].find(b => b.textContent.trim() === 'Step');
+const shown = () => [...document.querySelectorAll(
+    '.stationsim-members-svg, .stationsim-network-svg')].map(e => e.getAttribute('data-year'));
+const t0 = performance.now();
+button.click();
+const poll = () => {
+  const years = shown();
+  const now = document.querySelector('.stationsim-now');
+  if (years.length === 2 && years.every(y => y === String(want))
+      && now && now.textContent.includes(stepText)) {
+    done(performance.now() - t0);
+  } else if (performance.now() - t0 > 20000) {
+    done(-1);
+  } else {
+    requestAnimationFrame(poll);
+  }
+};
+requestAnimationFrame(poll);
+"""
+
+
+def test_a_step_shows_in_every_figure_within_the_budget_on_two_blocs(
+        server: dict[str, Any], browser: Any) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver = _open(browser, server["url"] + "?scenario=two_blocs_2020s.toml")
+    _wait("two_blocs_2020s", lambda: "two_blocs_2020s" in _text(driver, ".stationsim-now"))
+    assert "A changed control applies when you press Reset" in _text(driver, ".stationsim-now")
+    times = []
+    for k in range(1, 7):
+        _wait("the Step button", lambda: _button(driver, "Step").is_enabled())
+        year = 2020 + k - 1
+        ms = driver.execute_async_script(_TIME_STEP_JS, year, f"step {k} of 21")
+        assert ms >= 0, f"step {k} never showed year {year} in every figure"
+        times.append(ms / 1000)
+    # the members chart: one panel per station, whole-number ticks, the guest slots
+    panels = driver.find_elements(By.CSS_SELECTOR, ".stationsim-members-svg g.panel")
+    assert [p.get_attribute("data-station") for p in panels] == ["ISS", "US_LED", "CN_LED"]
+    line = panels[1].find_element(By.CSS_SELECTOR, "polyline.members")
+    values = [v.split(",") for v in str(line.get_attribute("data-values")).split(";")]
+    assert [int(y) for y, _ in values] == list(range(2020, 2026))
+    members_now = int(values[-1][1])
+    assert f"US_LED {members_now}" in _text(driver, ".stationsim-members")
+    assert panels[1].find_elements(By.CSS_SELECTOR, "polyline.capacity")
+    assert "this run" in _text(driver, ".stationsim-members-view")
+    assert "of runs" not in _text(driver, ".stationsim-members-view")
+    edges = driver.find_elements(By.CSS_SELECTOR, ".stationsim-network-svg line.edge")
+    assert len([e for e in edges if e.get_attribute("data-station") == "US_LED"]) == members_now
+    print(f"step to every figure (s): {', '.join(f'{t:.3f}' for t in times)}")
+    # the first step warms the page up; the ones after are what a user waits for
+    warm = sorted(times[1:])
+    assert warm[len(warm) // 2] < STEP_BUDGET, times
+    assert _console_errors(driver) == []
+
+
+def test_play_to_the_end_shows_play_not_pause(server: dict[str, Any], browser: Any) -> None:
+    driver = _open(browser, server["url"])
+    _button(driver, "▶").click()
+    _wait("the last step", lambda: "step 9 of 9" in _text(driver, ".stationsim-now"))
+    button = _wait("▶ at the end", lambda: _button(driver, "▶"))
+    assert not button.is_enabled()  # nothing left to play
+    from selenium.webdriver.common.by import By
+
+    assert not driver.find_elements(By.XPATH, "//button[normalize-space(.)='❚❚']")
+    _button(driver, "Reset").click()
+    _wait("playable again", lambda: _button(driver, "▶").is_enabled())

@@ -29,13 +29,13 @@ def artists(fig: Figure, gid: str) -> list[Any]:
     return found
 
 
-def test_violin_points_medians_and_positions_hold_the_runs(sweep: Any) -> None:
+def test_distribution_points_medians_boxes_and_violins_hold_the_runs(sweep: Any) -> None:
     runs = sweep[0]
     outs = ["css_members", "css_host_cost_share", "total_welfare"]
     fig = P.outcome_distributions(runs, outs, by=RULE_COL)
     levels = G.levels(runs[RULE_COL])
     assert levels == sorted(RULES)
-    for oc in outs:
+    for k, oc in enumerate(outs):
         for i, rule in enumerate(levels):
             vals = runs.loc[runs[RULE_COL] == rule, oc].to_numpy(float)
             (pts,) = artists(fig, f"points:{oc}:{rule}")
@@ -45,7 +45,16 @@ def test_violin_points_medians_and_positions_hold_the_runs(sweep: Any) -> None:
             (med,) = artists(fig, f"median:{oc}:{rule}")
             np.testing.assert_allclose(med.get_ydata(), [np.median(vals)] * 2)
             assert np.mean(med.get_xdata()) == pytest.approx(i)
-            if np.ptp(vals) > 0:
+            if np.ptp(vals) == 0:
+                continue
+            if P.is_discrete(runs[oc]):  # counts, few values: a box, never a violin
+                assert not [a for a in fig.findobj() if a.get_gid() == f"violin:{oc}:{rule}"]
+                (box,) = artists(fig, f"box:{oc}:{rule}")
+                ys = box.get_path().vertices[:, 1]
+                q1, q3 = np.percentile(vals, [25, 75])
+                assert ys.min() == pytest.approx(q1) and ys.max() == pytest.approx(q3)
+                assert mcolors.to_hex(box.get_edgecolor()) == P.RULE_COLOURS[rule].lower()
+            else:
                 (body,) = artists(fig, f"violin:{oc}:{rule}")
                 verts = body.get_paths()[0].vertices
                 assert np.mean([verts[:, 0].min(), verts[:, 0].max()]) == pytest.approx(i)
@@ -53,6 +62,85 @@ def test_violin_points_medians_and_positions_hold_the_runs(sweep: Any) -> None:
                 assert verts[:, 1].max() == pytest.approx(vals.max())
                 # one colour per rule, the same in every figure
                 assert mcolors.to_hex(body.get_facecolor()[0]) == P.RULE_COLOURS[rule].lower()
+        if P.is_integer_valued(runs[oc]):  # counts: whole-number ticks only
+            ticks = fig.axes[k].get_yticks()
+            assert np.allclose(ticks, np.round(ticks))
+    assert P.is_discrete(runs["css_members"]) and not P.is_discrete(runs["total_welfare"])
+    labels = {t.get_text() for t in fig.legends[0].get_texts()}
+    assert {"quid_pro_quo", "hub_and_spoke", "median"} <= labels
+    assert any(t.startswith("box") for t in labels) and any(t.startswith("violin") for t in
+                                                             labels)
+
+
+def _censored_runs() -> pd.DataFrame:
+    return pd.DataFrame({
+        "run_id": range(8), "replication": range(8), "scenario": "t", "iss_rule": "q",
+        "group": ["a"] * 4 + ["b"] * 4,
+        "iss_years_to_first_guest": [2.0, 3.0, 9.0, 9.0, 1.0, 1.0, 2.0, 9.0],
+        "iss_first_guest_censored": [False, False, True, True, False, False, False, True]})
+
+
+def test_censored_durations_are_drawn_as_never_not_as_numbers() -> None:
+    runs = _censored_runs()
+    oc = "iss_years_to_first_guest"
+    assert P.censor_flag(oc, runs) == "iss_first_guest_censored"
+    fig = P.outcome_distributions(runs, [oc], by="group")
+    for g, observed, never in (("a", [2.0, 3.0], 2), ("b", [1.0, 1.0, 2.0], 1)):
+        (pts,) = artists(fig, f"points:{oc}:{g}")
+        np.testing.assert_allclose(np.sort(pts.get_offsets()[:, 1]), observed)
+        (tri,) = artists(fig, f"censored:{oc}:{g}")
+        ys = tri.get_offsets()[:, 1]
+        assert len(ys) == never and np.all(ys > 3.0)  # above every observed duration
+    # a: 2, 3, never, never -> the median is between 3 and never: never
+    (med_a,) = artists(fig, f"median:{oc}:a")
+    assert med_a.get_ydata()[0] > 3.0
+    (med_b,) = artists(fig, f"median:{oc}:b")
+    np.testing.assert_allclose(med_b.get_ydata(), [1.5, 1.5])
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()][-1] == "never"
+    assert all(float(t) <= 3.0 for t in fig.axes[0].get_yticks()[:-1])  # no number on "never"
+    assert any("censored" in t.get_text() for t in fig.legends[0].get_texts())
+    ecdf = P.outcome_ecdfs(runs, [oc], by="group")
+    (line,) = artists(ecdf, f"ecdf:{oc}:a")
+    np.testing.assert_allclose(line.get_xdata(), [2.0, 3.0])
+    np.testing.assert_allclose(line.get_ydata(), [0.25, 0.5])  # never reaches 1
+
+
+def test_forest_plot_holds_differences_intervals_and_cliffs_delta(sweep: Any) -> None:
+    from stationsim.analysis import compare as C
+
+    runs = sweep[0]
+    outs = ["css_members", "css_host_cost_share", "total_welfare"]
+    comp = C.compare(runs, RULE_COL, outs, n_boot=200)
+    fig = P.forest_plot(comp.table, runs, by=RULE_COL)
+    assert "Forest plot" in fig.get_suptitle()
+    t = comp.table.set_index("outcome")
+    g = str(t["group"].iloc[0])
+    for oc in outs:
+        (dot,) = artists(fig, f"forest:{oc}:{g}")
+        assert dot.get_xdata()[0] == pytest.approx(t.loc[oc, "diff_mean"])
+        (ci,) = artists(fig, f"ci:{oc}:{g}")
+        np.testing.assert_allclose(ci.get_xdata(), [t.loc[oc, "ci_low"], t.loc[oc, "ci_high"]])
+        (txt,) = artists(fig, f"delta:{oc}:{g}")
+        assert f"{t.loc[oc, 'cliffs_delta']:+.2f}" in txt.get_text()
+        assert t.loc[oc, "magnitude"] in txt.get_text()
+    labels = [x.get_text() for x in fig.findobj(lambda a: hasattr(a, "get_text"))]
+    assert "CSS members at end" in labels
+
+
+def test_members_over_time_has_the_capacity_line_and_integer_ticks(sweep: Any) -> None:
+    steps = sweep[1]
+    fig = P.station_time_series(steps)
+    caps = P.station_capacity(steps)
+    for st in ("ISS", "CSS"):
+        (line,) = artists(fig, f"capacity:{st}")
+        np.testing.assert_allclose(line.get_ydata(), caps[st].to_numpy(float))
+    assert set(np.unique(caps["CSS"])) == {12.0}  # css_vs_iss: 12 guest slots
+    for ax in fig.axes[:2]:
+        ticks = ax.get_yticks()
+        assert np.allclose(ticks, np.round(ticks))
+    labels = {t.get_text() for t in fig.legends[0].get_texts()}
+    assert "capacity (guest slots)" in labels
+    assert any("5%-95% of runs" in x for x in labels)  # the band is in the legend
 
 
 def test_ecdf_lines_are_the_empirical_cdf(sweep: Any) -> None:
@@ -195,9 +283,9 @@ def test_grouping_by_varied_column_in_a_sweep_folder(tmp_path: Path, sweep: Any)
     assert G.default_by(data) == RULE_COL
     assert G.resolve_by(data.runs, "rule") == "css_rule"
     figs = P.figures(data)
-    assert set(figs) == {"outcomes_violin", "outcomes_ecdf", "members_over_time",
-                         "membership_heatmap", "partnership_network",
-                         "sweep_stations_CSS_rule"}
+    assert list(figs) == ["outcomes_distributions", "comparison_forest", "outcomes_ecdf",
+                          "members_over_time", "membership_heatmap", "partnership_network",
+                          "sweep_stations_CSS_rule"]
     for f in figs.values():
         f.clear()
 
@@ -210,7 +298,7 @@ def test_varied_columns_without_manifest_use_dotted_names(sweep: Any) -> None:
 
 
 def test_unknown_by_names_the_column_and_the_allowed_ones(sweep: Any) -> None:
-    with pytest.raises(G.GroupingError, match=r"'nope'; allowed: rule .*css_rule"):
+    with pytest.raises(G.GroupingError, match=r"(?s)'nope'; allowed: rule .*css_rule"):
         P.outcome_distributions(sweep[0], by="nope")
     with pytest.raises(G.GroupingError, match="run_seed: 32 distinct values, at most 24"):
         G.resolve_by(pd.concat([sweep[0]] * 4, ignore_index=True).assign(
@@ -245,8 +333,8 @@ def test_cli_plot_writes_png_and_svg_and_rejects_bad_input(tmp_path: Path, sweep
     r = _cli("plot", str(folder), "--by", "css_rule", "--out", str(out), "-q")
     assert r.returncode == 0, r.stderr
     stems = {p.stem for p in out.iterdir()}
-    assert {"outcomes_violin", "members_over_time", "membership_heatmap",
-            "partnership_network", "sweep_stations_CSS_rule"} <= stems
+    assert {"outcomes_distributions", "comparison_forest", "members_over_time",
+            "membership_heatmap", "partnership_network", "sweep_stations_CSS_rule"} <= stems
     assert all((out / f"{s}.{ext}").is_file() for s in stems for ext in ("png", "svg"))
 
     bad = _cli("plot", str(folder), "--by", "colour", "--out", str(tmp_path / "x"))

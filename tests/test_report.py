@@ -33,17 +33,20 @@ def test_report_holds_every_figure_table_scenario_and_manifest(sweep_folder: Pat
     assert path == sweep_folder / "report.html"
     text = path.read_text(encoding="utf-8")
     assert_self_contained(text)
-    stems = ["outcomes_violin", "outcomes_ecdf", "members_over_time", "membership_heatmap",
-             "partnership_network", "sweep_stations_CSS_rule"]
-    imgs = re.findall(r'<img alt="([^"]*)" src="data:image/png;base64,([^"]+)"', text)
+    stems = ["outcomes_distributions", "outcomes_ecdf", "members_over_time",
+             "membership_heatmap", "partnership_network", "sweep_stations_CSS_rule",
+             "comparison_forest"]
+    imgs = re.findall(r'<img alt="([^"]*)" width="\d+" src="data:image/png;base64,([^"]+)"',
+                      text)
     assert [alt for alt, _ in imgs] == stems
     for _, data in imgs:
         assert base64.b64decode(data)[:8] == b"\x89PNG\r\n\x1a\n"
     # the comparison table (by the varied rule) and the summary table
     assert "Comparison by stations.CSS.rule; reference group: hub_and_spoke." in text
-    assert re.search(r"<td>css_members</td>\s*<td>quid_pro_quo</td>", text)
+    assert re.search(r"<td>CSS members at end</td>\s*<td>states \(host excluded\)</td>\s*"
+                     r"<td>css_members</td>\s*<td>quid_pro_quo</td>", text)
     assert "Cliff&#x27;s delta" in text or "Cliff's delta" in text
-    assert len(re.findall(r'<table[^>]*class="dataframe data"', text)) == 2
+    assert len(re.findall(r'<table[^>]*class="dataframe data"', text)) == 3
     # the scenario text and the manifest
     assert 'name = &quot;css_vs_iss&quot;' in text
     assert "&quot;kind&quot;: &quot;sweep&quot;" in text
@@ -58,6 +61,8 @@ def test_report_of_a_single_run_says_there_is_no_comparison(tmp_path: Path) -> N
     assert_self_contained(text)
     assert "One group only: no comparison" in text
     assert text.count("data:image/png;base64,") == 5
+    assert "outcomes_violin" not in text  # headings in words, not file names
+    assert ">Outcomes per run, group by group</h3>" in text
     assert not (folder / "report.html").exists()
 
 
@@ -119,3 +124,41 @@ def test_rule_column_is_grouped(sweep_folder: Path, tmp_path: Path) -> None:
     text = R.write_report(sweep_folder, by="rule", out=tmp_path / "r.html",
                           n_boot=50, names=["overview", "comparison"]).read_text()
     assert "Comparison by css_rule" in text and RULE_COL in text
+
+
+def test_report_of_two_folders_compares_them(tmp_path: Path) -> None:
+    a = write_run_folder(tmp_path / "qpq", "quid_pro_quo", reps=3)
+    b = write_run_folder(tmp_path / "hs", "hub_and_spoke", reps=3)
+    path = R.write_report([a, b], out=tmp_path / "rules.html", n_boot=100, progress=False)
+    text = path.read_text(encoding="utf-8")
+    assert_self_contained(text)
+    assert "Comparison by folder; reference group: qpq." in text
+    # the forest plot, embedded, with its caption
+    assert re.search(r'<img alt="comparison_forest" width="\d+" src="data:image/png;base64,',
+                     text)
+    assert "<figcaption>Forest plot:" in text
+    # the per-group table: each outcome in words, one column per folder
+    i = text.index("<h3>Outcomes per group</h3>")
+    table = text[i:text.index("</table>", i)]
+    assert "<th>qpq: median [5 %, 95 %]</th>" in table and "<th>hs: mean</th>" in table
+    assert "<td>CSS members at end</td>" in table
+    # and the differences table
+    assert re.search(r"<td>CSS members at end</td>\s*<td>states \(host excluded\)</td>\s*"
+                     r"<td>css_members</td>\s*<td>hs</td>", text)
+    # the membership heatmap holds one column per station and folder
+    assert "qpq = " in text and "hs = " in text
+    # the default file name names both folders
+    assert R.default_report_path([a, b], ["qpq", "hs"]) == a / "report_qpq_vs_hs.html"
+
+
+@pytest.mark.slow
+def test_cli_report_of_two_folders(tmp_path: Path) -> None:
+    a = write_run_folder(tmp_path / "qpq", "quid_pro_quo", reps=2)
+    b = write_run_folder(tmp_path / "hs", "hub_and_spoke", reps=2)
+    r = _cli("report", str(a), str(b), "--out", str(tmp_path / "rules.html"))
+    assert r.returncode == 0, r.stderr
+    text = (tmp_path / "rules.html").read_text(encoding="utf-8")
+    assert "Forest plot" in text and "Comparison by folder" in text
+    assert "report: 0/" in r.stderr and "(100%" in r.stderr  # progress lines, not a terminal
+    q = _cli("report", str(a), str(b), "--out", str(tmp_path / "q.html"), "-q")
+    assert q.returncode == 0 and q.stderr == ""

@@ -236,7 +236,10 @@ def resolve_by(runs: pd.DataFrame, by: str | None) -> str | None:
                                 f"({', '.join(varying)}); name one of them")
         col = varying[0] if varying else cands[0]
     else:
-        raise GroupingError(f"unknown --by column {by!r}; allowed: {allowed_text(runs)}")
+        from stationsim.model.scenario import did_you_mean
+
+        hint = did_you_mean(by, [RULE_ALIAS, *map(str, runs.columns)])
+        raise GroupingError(f"unknown --by column {by!r}{hint}; allowed: {allowed_text(runs)}")
     n = runs[col].nunique(dropna=False)
     if n > MAX_GROUPS:
         raise GroupingError(f"--by {col}: {n} distinct values, at most {MAX_GROUPS} groups; "
@@ -249,8 +252,12 @@ def allowed_text(runs: pd.DataFrame) -> str:
     of the runs table with at most :data:`MAX_GROUPS` distinct values."""
     cols = [str(c) for c in runs.columns
             if not str(c).endswith("_member_list") and runs[c].nunique(dropna=False) <= MAX_GROUPS]
+    import textwrap
+
+    listed = "\n".join(textwrap.wrap(", ".join(cols), 88, initial_indent="  ",
+                                      subsequent_indent="  "))
     return (f"{RULE_ALIAS} (the station rule that varies), or a column of the runs table "
-            f"with at most {MAX_GROUPS} values: {', '.join(cols)}")
+            f"with at most {MAX_GROUPS} values:\n{listed}")
 
 
 def default_by(data: Data) -> str | None:

@@ -470,7 +470,11 @@ def analyse(results: str | Path | tuple[pd.DataFrame, dict[str, Any]],
     rows: list[dict[str, Any]] = []
     done: list[str] = []
     skipped: dict[str, str] = {}
+    from stationsim.running.progress import Progress
+
+    prog = Progress(len(cols), f"{sampler} indices", "outcome")  # the process default
     for oc in cols:
+        prog.update()
         y = means[oc].to_numpy(dtype=float)
         n_bad = int((~np.isfinite(y)).sum())
         if n_bad:
@@ -490,6 +494,7 @@ def analyse(results: str | Path | tuple[pd.DataFrame, dict[str, Any]],
                        "ST_net": (rec["ST"] - eta) / (1 - eta)}
             rows.append({"outcome": oc, "parameter": names[i], **rec, **extra})
         done.append(oc)
+    prog.close()
     key_cols = (["S1", "S1_conf", "ST", "ST_conf", *(["S1_net", "ST_net"] if net else [])]
                 if sampler == "sobol" else ["mu", "mu_star", "mu_star_conf", "sigma"])
     table = pd.DataFrame(rows, columns=["outcome", "parameter", *key_cols, "mean", "sd",

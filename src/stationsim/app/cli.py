@@ -48,10 +48,54 @@ class BadInput(Exception):
     """Bad input from the user: reported with exit code 2."""
 
 
+#: How to use each kind of input file, for "this is a ... file" messages.
+_USE = {"scenario": "stationsim run {p}", "sweep": "stationsim sweep {p}",
+        "experiment": "stationsim experiment {p}"}
+
+
+def file_kind(path: Path) -> str | None:
+    """``scenario``, ``sweep``, ``experiment`` or ``results`` (a results folder), guessed
+    from the file's top-level tables; None when it cannot tell (the loader will say why)."""
+    import tomllib
+
+    if path.is_dir():
+        return "results" if (path / "manifest.json").is_file() or \
+            (path / "runs.parquet").is_file() else None
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    if "arms" in data or "tests" in data:
+        return "experiment"
+    if "vary" in data:
+        return "sweep"
+    if any(k in data for k in ("stations", "states", "states_csv", "generate")):
+        return "scenario"
+    return None
+
+
+def expect_kind(path: Path, *expected: str) -> None:
+    """A :class:`BadInput` in one line when ``path`` is another kind of file than expected
+    (a scenario given to ``sweep``: "this is a scenario file, not a sweep file")."""
+    kind = file_kind(path)
+    if kind is None or kind in expected:
+        return
+    def a(k: str) -> str:
+        return "a results folder" if k == "results" else \
+            f"{'an' if k[0] in 'aeiou' else 'a'} {k} file"
+    want = " or ".join(a(e) for e in expected)
+    what = a(kind)
+    use = (f"; use it with `{_USE[kind].format(p=path)}`" if kind in _USE else
+           f"; make figures from it with `stationsim plot {path}` or `stationsim report "
+           f"{path}`")
+    raise BadInput(f"{path}: this is {what}, not {want}{use}")
+
+
 def _load(path: Path, sets: list[str] | None) -> Scenario:
+    expect_kind(path, "scenario")
     scn = load_scenario(path)
     if sets:
-        scn = with_overrides(scn, parse_set(sets, str(path)))
+        scn = with_overrides(scn, parse_set(sets, str(path)), origin="--set")
     return scn
 
 
@@ -193,6 +237,7 @@ def _sweep(path: Path, out: Path | None, workers: int | None, backend: str,
         backend = "dask"
     if resume and out is None:
         raise BadInput("--resume: give the folder to resume with --out DIR")
+    expect_kind(path, "sweep")
     sw = load_sweep(path, allow_large=allow_large)
     target = out if out is not None else Path("results") / sw.name / default_out(sw.base).name
     job = sweep_job(sw, chunk_runs)
@@ -219,6 +264,9 @@ def _analysis_input(paths: list[Path]) -> Any:
     """Load results folders for plot/compare/report; a bad folder is a BadInput."""
     from stationsim.analysis import groups
 
+    for p in paths:
+        if p.is_file():
+            expect_kind(p, "results")
     try:
         return groups.load(paths)
     except FileNotFoundError as exc:
@@ -235,47 +283,66 @@ def _grouping_errors(fn: Any, *args: Any, **kwargs: Any) -> Any:
         raise BadInput(str(exc)) from None
 
 
+def _folders_text(paths: list[Path]) -> str:
+    return ", ".join(str(p) for p in paths)
+
+
 @app.command("plot")
 def plot_cmd(
-    results: Annotated[Path, typer.Argument(help="results folder (stationsim run or sweep)")],
+    results: Annotated[list[Path], typer.Argument(
+        help="results folder(s) (stationsim run or sweep); several are compared, one group "
+             "per folder")],
     by: Annotated[str | None, typer.Option(
-        help="group column of the runs table, or 'rule' (default: a varied parameter "
-             "or the varying rule; else one group)")] = None,
-    out: Annotated[Path | None, typer.Option(help="output folder (default: RESULTS/plots)")
-    ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no list of files")] = False,
+        help="group column of the runs table, or 'rule' (default: the folder with several, "
+             "a varied parameter or the varying rule; else one group)")] = None,
+    out: Annotated[Path | None, typer.Option(
+        help="output folder (default: RESULTS/plots; several folders: "
+             "FIRST/plots_<a>_vs_<b>)")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress, no list of files")
+    ] = False,
 ) -> None:
-    """Write the figures of a results folder as PNG and SVG."""
+    """Write the figures of results folders as PNG and SVG (with several folders or groups:
+    the comparison, forest plot included)."""
     _guard(_plot, results, by, out, quiet)
 
 
-def _plot(results: Path, by: str | None, out: Path | None, quiet: bool) -> None:
+def _plot(results: list[Path], by: str | None, out: Path | None, quiet: bool) -> None:
     from stationsim.present import plots
+    from stationsim.running.progress import Progress
 
-    data = _analysis_input([results])
-    target = out if out is not None else results / "plots"
+    data = _analysis_input(results)
+    if out is not None:
+        target = out
+    elif len(results) == 1:
+        target = results[0] / "plots"
+    else:
+        target = results[0] / ("plots_" + "_vs_".join(_slug(x) for x in data.labels))
     created = prepare_folder(target)  # a writable place before any work
+    written = []
     try:
-        figs = _grouping_errors(plots.figures, data, by)
+        builders = _grouping_errors(plots.figure_builders, data, by)
+        with Progress(len(builders), "plot", "figure", enabled=not quiet) as prog:
+            for stem, build in builders:
+                fig = _grouping_errors(build)
+                written.append(plots.save(fig, target, stem))
+                fig.clear()
+                prog.update()
     except BaseException:
-        remove_created(created)
+        if not written:
+            remove_created(created)
         raise
-    for stem, fig in figs.items():
-        paths = plots.save(fig, target, stem)
-        fig.clear()
-        if not quiet:
+    if not quiet:
+        for paths in written:
             typer.echo("  ".join(str(p) for p in paths))
 
 
 @app.command("compare")
 def compare_cmd(
-    results: Annotated[Path, typer.Argument(help="results folder")],
-    results2: Annotated[Path | None, typer.Argument(
-        help="a second results folder: compare the two (groups labelled by folder name)")
-    ] = None,
+    results: Annotated[list[Path], typer.Argument(
+        help="results folder(s): one (with --by) or several (groups labelled by folder name)")],
     by: Annotated[str | None, typer.Option(
         help="group column of the runs table, or 'rule' (the station rule that varies); "
-             "default with two folders: the folder")] = None,
+             "default with several folders: the folder")] = None,
     reference: Annotated[str | None, typer.Option(
         help="reference group (default: the first)")] = None,
     seed: Annotated[int | None, typer.Option(
@@ -286,36 +353,56 @@ def compare_cmd(
         help="folder for the CSV and Markdown files (default: the first results folder)")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="do not print the table")] = False,
+    all_outcomes: Annotated[bool, typer.Option(
+        "--all", help="print every outcome, not only the main ones (the files hold all)")
+    ] = False,
 ) -> None:
     """Compare outcomes between groups: median, mean, difference with a 95 % bootstrap CI,
-    Cliff's delta; printed and saved as CSV and Markdown."""
-    _guard(_compare, results, results2, by, reference, seed, n_boot, out, quiet)
+    Cliff's delta; printed (main outcomes, in words) and saved as CSV and Markdown (all)."""
+    _guard(_compare, results, by, reference, seed, n_boot, out, quiet, all_outcomes)
 
 
-def _compare(results: Path, results2: Path | None, by: str | None, reference: str | None,
-             seed: int | None, n_boot: int | None, out: Path | None, quiet: bool) -> None:
+def _compare(results: list[Path], by: str | None, reference: str | None,
+             seed: int | None, n_boot: int | None, out: Path | None, quiet: bool,
+             all_outcomes: bool = False) -> None:
     from stationsim.analysis import compare, groups
+    from stationsim.present import plots
 
     check_run_options(seed=seed)
-    data = _analysis_input([results] if results2 is None else [results, results2])
-    prepare_folder(out if out is not None else results)  # a writable place before any work
+    data = _analysis_input(results)
+    prepare_folder(out if out is not None else results[0])  # a writable place before any work
     col = by if by is not None else groups.default_by(data)
     if col is None:
-        raise BadInput(f"{results}: nothing to compare in one group; give --by COLUMN "
-                       f"(allowed: {groups.allowed_text(data.runs)}) or a second results folder")
+        raise BadInput(f"{results[0]}: nothing to compare in one group; give --by COLUMN "
+                       f"(for example {_short_allowed(data.runs)}) or a second results folder")
     kw: dict[str, Any] = {"reference": reference}
     if seed is not None:
         kw["seed"] = seed
     if n_boot is not None:
         kw["n_boot"] = n_boot
     comp = _grouping_errors(compare.compare, data.runs, col, **kw)
-    stem = (f"comparison_by_{_slug(comp.by)}" if results2 is None else
-            f"comparison_{_slug(data.labels[0])}_vs_{_slug(data.labels[1])}"
+    stem = (f"comparison_by_{_slug(comp.by)}" if len(results) == 1 else
+            "comparison_" + "_vs_".join(_slug(x) for x in data.labels)
             + (f"_by_{_slug(comp.by)}" if comp.by != groups.FOLDER else ""))
-    paths = comp.save(out if out is not None else results, stem)
+    paths = comp.save(out if out is not None else results[0], stem)
     if not quiet:
-        typer.echo(comp.to_text())
+        keys = set(plots.key_outcomes(data.runs))
+        shown = comp.display()
+        if not all_outcomes:
+            shown = shown[[o in keys for o in comp.table["outcome"]]]
+        shown = shown.assign(outcome=[plots.outcome_label(o, data.runs)[0]
+                                      for o in shown["outcome"]])
+        typer.echo("\n".join([*comp.header(), "", shown.to_string(index=False)]))
+        if not all_outcomes:
+            typer.echo("\n(main outcomes; every outcome with --all, or in the files)")
         typer.echo("\nwritten: " + "  ".join(str(p) for p in paths))
+
+
+def _short_allowed(runs: Any) -> str:
+    from stationsim.analysis import groups
+
+    cols = [c for c in groups.rule_columns(runs)] + [c for c in ("scenario",) if c in runs]
+    return ", ".join(["rule", *cols][:4])
 
 
 def _slug(text: str) -> str:
@@ -324,28 +411,87 @@ def _slug(text: str) -> str:
 
 @app.command("report")
 def report_cmd(
-    results: Annotated[Path, typer.Argument(help="results folder")],
+    results: Annotated[list[Path], typer.Argument(
+        help="results folder(s); several are compared in one report (one group per folder)")],
     by: Annotated[str | None, typer.Option(
         help="group column of the runs table, or 'rule' (default as for plot)")] = None,
-    out: Annotated[Path | None, typer.Option(help="HTML file (default: RESULTS/report.html)")
-    ] = None,
+    out: Annotated[Path | None, typer.Option(
+        help="HTML file (default: RESULTS/report.html; several folders: "
+             "FIRST/report_<a>_vs_<b>.html)")] = None,
     seed: Annotated[int | None, typer.Option(help="bootstrap seed of the comparison")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress")] = False,
 ) -> None:
     """Write one self-contained HTML report: figures, comparison, scenario, manifest."""
-    _guard(_report, results, by, out, seed)
+    _guard(_report, results, by, out, seed, quiet)
 
 
-def _report(results: Path, by: str | None, out: Path | None, seed: int | None) -> None:
+def _report(results: list[Path], by: str | None, out: Path | None, seed: int | None,
+            quiet: bool = False) -> None:
     from stationsim.present import report
 
     check_run_options(seed=seed)
-    _analysis_input([results])  # a missing or incomplete folder: exit 2 before any work
+    _analysis_input(results)  # a missing or incomplete folder: exit 2 before any work
     if out is not None and out.is_dir():
         raise BadInput(f"--out {out}: is a folder; give the HTML file to write")
-    prepare_folder((out if out is not None else results / "report.html").parent)
+    prepare_folder((out if out is not None else results[0] / "report.html").parent)
     kw: dict[str, Any] = {} if seed is None else {"seed": seed}
-    path = _grouping_errors(report.write_report, results, by, out, **kw)
+    path = _grouping_errors(report.write_report, results, by, out, progress=not quiet, **kw)
     typer.echo(str(path))
+
+
+# ------------------------------------------------- parameters
+
+
+@app.command("params")
+def params_cmd(
+    name: Annotated[str | None, typer.Argument(
+        help="show only the parameters whose name contains this")] = None,
+) -> None:
+    """List every model parameter: default, bounds, type (unit), source and meaning
+    (set them under [parameters], with --set parameters.NAME=VALUE, or vary them in sweeps)."""
+    _guard(_params, name)
+
+
+def params_table(name: str | None = None) -> pd.DataFrame:
+    """The parameters of :data:`stationsim.model.params.PARAMETERS` as a table."""
+    from stationsim.model.params import PARAMETERS
+
+    rows = []
+    for p in PARAMETERS.values():
+        if name and name not in p.name:
+            continue
+        if p.kind in ("real", "int"):
+            bounds = f"[{p.low:g}, {p.high:g}]"
+        elif p.kind == "category":
+            bounds = " | ".join(p.categories)
+        else:
+            bounds = "true | false"
+        default = str(p.default).lower() if isinstance(p.default, bool) else f"{p.default}"
+        rows.append({"parameter": p.name, "default": default, "bounds": bounds,
+                     "unit": {"real": "number", "int": "whole number", "bool": "true/false",
+                              "category": "one of the bounds"}[p.kind],
+                     "source": p.source, "meaning": p.doc})
+    return pd.DataFrame(rows)
+
+
+def _params(name: str | None) -> None:
+    import shutil
+    import textwrap
+
+    from stationsim.model.params import PARAMETERS
+    from stationsim.model.scenario import did_you_mean
+
+    t = params_table(name)
+    if t.empty:
+        raise BadInput(f"no parameter name contains {name!r}{did_you_mean(name, PARAMETERS)}")
+    width = max(80, shutil.get_terminal_size((100, 20)).columns)
+    for r in t.itertuples(index=False):
+        typer.echo(f"{r.parameter}  default {r.default}  bounds {r.bounds}  ({r.unit}; "
+                   f"source: {r.source})")
+        for line in textwrap.wrap(str(r.meaning), width - 4):
+            typer.echo(f"    {line}")
+    typer.echo(f"\n{len(t)} parameter(s); set with [parameters] NAME = VALUE in a scenario, "
+               "--set parameters.NAME=VALUE, or vary them in a sweep.")
 
 
 # ------------------------------------------------- interactive exploration (issue 8)
@@ -428,8 +574,10 @@ def _sensitivity(path: Path, method: str | None, out: Path | None, workers: int 
                  backend: str, scheduler: str | None, resume: bool, chunk_runs: int | None,
                  outcomes: list[str] | None, quiet: bool, allow_large: bool = False) -> None:
     from stationsim.analysis import sensitivity as S
+    from stationsim.running import progress
     from stationsim.running.batch import run_one
 
+    progress.set_default(not quiet)
     check_run_options(workers=workers)
     try:
         if method is not None:
@@ -444,6 +592,7 @@ def _sensitivity(path: Path, method: str | None, out: Path | None, workers: int 
                 backend = "dask"
             if resume and out is None:
                 raise BadInput("--resume: give the folder to resume with --out DIR")
+            expect_kind(path, "sweep")
             sw0 = load_sweep(path, allow_large=allow_large)
             if method is not None and method != sw0.spec.sampler and sw0.spec.samples:
                 # the design's size before it is sampled
@@ -506,14 +655,18 @@ def _discover(results: Path, outcome: str, parameters: list[str] | None, min_cov
               box: int | None, boxes: int, peel_alpha: float, paste_alpha: float,
               mass_min: float, out: Path | None, quiet: bool) -> None:
     from stationsim.analysis import discovery as D
+    from stationsim.running.progress import Progress
 
-    try:
-        d = D.discover(results, outcome, parameters, min_coverage=min_coverage, box=box,
-                       boxes=boxes, peel_alpha=peel_alpha, paste_alpha=paste_alpha,
-                       mass_min=mass_min)
-    except (D.DiscoveryError, FileNotFoundError) as exc:
-        raise BadInput(str(exc)) from None
-    paths = D.write(d, out if out is not None else D.default_folder(results, outcome))
+    with Progress(2, "discover", "step", enabled=not quiet) as prog:  # PRIM, then the files
+        try:
+            d = D.discover(results, outcome, parameters, min_coverage=min_coverage, box=box,
+                           boxes=boxes, peel_alpha=peel_alpha, paste_alpha=paste_alpha,
+                           mass_min=mass_min)
+        except (D.DiscoveryError, FileNotFoundError) as exc:
+            raise BadInput(str(exc)) from None
+        prog.update()
+        paths = D.write(d, out if out is not None else D.default_folder(results, outcome))
+        prog.update()
     if not quiet:
         typer.echo(d.summary())
         typer.echo("\nwritten: " + "  ".join(str(p) for p in paths))
@@ -561,6 +714,7 @@ def _experiment(file: Path, replications: int | None, out: Path | None, workers:
                 resume: bool = False) -> None:
     from stationsim.analysis import experiment
 
+    expect_kind(file, "experiment")
     check_run_options(steps=steps, replications=replications, workers=workers)
     check_run_options(replications=robustness_replications, prefix="--robustness-")
     if resume and out is None:
@@ -569,14 +723,17 @@ def _experiment(file: Path, replications: int | None, out: Path | None, workers:
                                      overrides=parse_set(sets, str(file)) if sets else None)
     target = out if out is not None else (Path("results") / "experiments" / exp.name
                                           / default_out(exp.base).name)
-    res = experiment.run_experiment(exp, target, replications=replications, steps=steps,
-                                    workers=workers, robustness=robustness,
-                                    robustness_replications=robustness_replications,
-                                    log=None if quiet else lambda m: typer.echo(m, err=True),
-                                    resume=resume)
+    from stationsim.running.progress import forced
+
+    with forced(not quiet):  # the arms' runs show progress unless -q
+        res = experiment.run_experiment(exp, target, replications=replications, steps=steps,
+                                        workers=workers, robustness=robustness,
+                                        robustness_replications=robustness_replications,
+                                        log=None if quiet else lambda m: typer.echo(m, err=True),
+                                        resume=resume)
     from stationsim.present.report import write_report
 
-    write_report(target, by="arm" if len(exp.arms) > 1 else None)
+    write_report(target, by="arm" if len(exp.arms) > 1 else None, progress=not quiet)
     typer.echo(res.text())
     typer.echo(f"  results: {target} (report {target / 'report.html'})")
 

@@ -34,6 +34,7 @@ command-line options reach the page through environment variables
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -43,6 +44,7 @@ import signal
 import socket
 import subprocess
 import sys
+import types
 import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -50,6 +52,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+import ipywidgets as widgets
+import numpy as np
 import pandas as pd
 import solara
 import tomli_w
@@ -377,6 +381,230 @@ def figure_png(fig: Figure | None, dpi: int = 100) -> bytes | None:
     return buf.getvalue()
 
 
+# ------------------------------------------------------------- live views (SVG)
+# The page redraws after every step: SVG built as text (a few milliseconds), not matplotlib
+# (a second or more per figure), so a step shows in every view at once.  Colours and
+# conventions are those of :mod:`stationsim.present.plots`.
+
+
+def _esc(text: Any) -> str:
+    return (str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&quot;"))
+
+
+def _int_ticks(top: int, most: int = 6) -> list[int]:
+    """Whole-number ticks from 0 to at least ``top``, at most about ``most`` of them."""
+    top = max(1, int(top))
+    step = 1
+    for s in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000):
+        step = s
+        if top / s <= most:
+            break
+    return list(range(0, top + step, step)) if top % step else list(range(0, top + 1, step))
+
+
+def station_history(model: StationModel) -> dict[str, dict[str, list[Any]]]:
+    """Per station, the years run so far: ``year``, ``open``, ``members`` and ``capacity``
+    (guest slots, from ``members / capacity_used`` where known, else the station's now)."""
+    rec = model.step_records
+    out: dict[str, dict[str, list[Any]]] = {
+        s.name: {"year": [], "open": [], "members": [], "capacity": []} for s in model.stations}
+    now = {s.name: int(s.capacity) for s in model.stations}
+    for year, st, is_open, members, used in zip(rec["year"], rec["station"], rec["open"],
+                                                rec["members"], rec["capacity_used"],
+                                                strict=True):
+        h = out[str(st)]
+        h["year"].append(int(year))
+        h["open"].append(bool(is_open))
+        h["members"].append(int(members))
+        h["capacity"].append(round(members / used) if used else now[str(st)])
+    return out
+
+
+def members_svg(model: StationModel, width: int = 330, height: int = 230) -> str:
+    """Members of each station in this run, one panel per station, as SVG.
+
+    Fixed axes: x the whole run (``start_year`` .. last year), y whole numbers
+    from 0 to above the station's guest slots, so one state more or less never
+    looks like a collapse; the slots are a dashed line.  A station not yet open
+    says when it opens.  Each panel is a ``<g class="panel" data-station=...>``
+    whose ``polyline.members`` holds ``year,members`` points in ``data-values``.
+    """
+    hist = station_history(model)
+    first, last = model.start_year, model.start_year + model.n_steps - 1
+    year_now = model.year - 1 if model.t else model.start_year
+    ml, mr, mt, mb = 44, 12, 40, 34
+    pw, ph = width - ml - mr, height - mt - mb
+    panels = []
+    for k, s in enumerate(model.stations):
+        h = hist[s.name]
+        cap_top = max([int(s.capacity), *h["capacity"], *h["members"], 1])
+        ticks = _int_ticks(cap_top + max(1, cap_top // 10))
+        ymax = ticks[-1]
+
+        def x(year: float) -> float:
+            return ml + pw * (year - first) / max(1, last - first)
+
+        def y(v: float, ymax: int = ymax) -> float:
+            return mt + ph * (1 - v / ymax)
+
+        colour = plots.station_colour(s.name)
+        host = model.states.iso3[s.host]
+        parts = [f'<g class="panel" data-station="{_esc(s.name)}" '
+                 f'transform="translate({k * width},0)">',
+                 f'<rect x="{ml}" y="{mt}" width="{pw}" height="{ph}" fill="#fafafa" '
+                 f'stroke="#ccc"/>']
+        for t in ticks:
+            parts.append(f'<line x1="{ml}" x2="{ml + pw}" y1="{y(t):.1f}" y2="{y(t):.1f}" '
+                         f'stroke="#e4e4e4"/><text x="{ml - 5}" y="{y(t) + 4:.1f}" '
+                         f'text-anchor="end" font-size="11">{t}</text>')
+        span = last - first
+        xstep = 1 if span <= 8 else 2 if span <= 16 else 5
+        for yr in range(first, last + 1):
+            if (yr - first) % xstep == 0:
+                parts.append(f'<text x="{x(yr):.1f}" y="{mt + ph + 15}" text-anchor="middle" '
+                             f'font-size="11">{yr}</text>')
+        # guest slots: a dashed step line over the years run, then the slots now
+        cy = [*h["capacity"], int(s.capacity)]
+        cx = [*h["year"], year_now + 1] if h["year"] else [first, last]
+        if not h["year"]:
+            cy = [int(s.capacity), int(s.capacity)]
+        pts = []
+        for i, (yr, c) in enumerate(zip(cx, cy, strict=True)):
+            if i:
+                pts.append(f"{x(yr):.1f},{y(cy[i - 1]):.1f}")
+            pts.append(f"{x(yr):.1f},{y(c):.1f}")
+        pts.append(f"{x(last):.1f},{y(cy[-1]):.1f}")
+        parts.append(f'<polyline class="capacity" points="{" ".join(pts)}" fill="none" '
+                     f'stroke="#000" stroke-width="1.2" stroke-dasharray="4 3"/>')
+        openp = [(yr, m) for yr, o, m in zip(h["year"], h["open"], h["members"], strict=True)
+                 if o]
+        values = ";".join(f"{yr},{m}" for yr, m in openp)
+        line = " ".join(f"{x(yr):.1f},{y(m):.1f}" for yr, m in openp)
+        parts.append(f'<polyline class="members" data-values="{values}" points="{line}" '
+                     f'fill="none" stroke="{colour}" stroke-width="2.2"/>')
+        parts += [f'<circle cx="{x(yr):.1f}" cy="{y(m):.1f}" r="2.6" fill="{colour}"/>'
+                  for yr, m in openp]
+        if not s.is_open(year_now if model.t else first) and year_now < s.open_from:
+            parts.append(f'<text class="not-open" x="{ml + pw / 2}" y="{mt + ph / 2}" '
+                         f'text-anchor="middle" font-size="13" fill="#555">not open yet: '
+                         f'opens in {s.open_from}</text>')
+        elif year_now >= s.close_at:
+            parts.append(f'<text class="not-open" x="{ml + pw / 2}" y="{mt + ph / 2}" '
+                         f'text-anchor="middle" font-size="13" fill="#555">closed in '
+                         f'{s.close_at}</text>')
+        n_now = int(s.members.size)
+        head = (f"{s.name} (host {host}): {n_now} member{'s' if n_now != 1 else ''}, "
+                f"{int(s.capacity)} slots")
+        parts.append(f'<text x="{ml}" y="16" font-size="13" font-weight="bold" '
+                     f'fill="{colour}">{_esc(head)}</text>')
+        parts.append(f'<text x="{ml}" y="31" font-size="11" fill="#555">'
+                     f'{"end of " + str(year_now) if model.t else "start of " + str(first)}'
+                     f'</text>')
+        parts.append('</g>')
+        panels.append("".join(parts))
+    total_w = width * len(model.stations)
+    legend_y = height + 14
+    legend = (f'<g class="legend" font-size="12"><line x1="10" x2="34" y1="{legend_y - 4}" '
+              f'y2="{legend_y - 4}" stroke="#555" stroke-width="2.2"/>'
+              f'<text x="40" y="{legend_y}">members of each station in this run (guests; '
+              f'host excluded)</text><line x1="380" x2="404" y1="{legend_y - 4}" '
+              f'y2="{legend_y - 4}" stroke="#000" stroke-dasharray="4 3"/>'
+              f'<text x="410" y="{legend_y}">guest slots (capacity)</text></g>')
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" class="stationsim-members-svg" '
+            f'data-year="{year_now}" viewBox="0 0 {total_w} {height + 22}" '
+            f'width="100%" style="max-width:{total_w}px" font-family="sans-serif">'
+            + "".join(panels) + legend + "</svg>")
+
+
+def _alignment_hex(a: float) -> str:
+    return str(plots.mpl.colors.to_hex(plots.ALIGNMENT_CMAP(plots.ALIGNMENT_NORM(a))))
+
+
+def network_svg(model: StationModel, width: int = 1000, height: int = 560) -> str:
+    """The partnership network now, as SVG: stations (hubs, with their host) in the middle
+    ordered by their host's alignment, every state on a ring by alignment (-1 U.S.-aligned
+    left .. +1 China-aligned right), members filled by alignment and sized by capability,
+    an edge from each station to each member in the station's colour; other states faint.
+
+    Edges are ``<line class="edge" data-station=S data-state=ISO3>``.
+    """
+    st = model.states
+    cx, cy = width / 2, height / 2 - 10
+    rx, ry = width / 2 - 70, height / 2 - 50
+    a1 = np.asarray(st.alignment, dtype=float)[:, 0]
+    hosts = {s.host for s in model.stations}
+    order = [i for i in np.argsort(a1, kind="stable").tolist() if i not in hosts]
+    pos: dict[int, tuple[float, float]] = {}
+    for k, i in enumerate(order):  # alternately on the upper and the lower half
+        half = order[k % 2::2]
+        j = half.index(i)
+        ang = np.pi - np.pi * (j + 0.5) / max(1, len(half))
+        sign = -1.0 if k % 2 == 0 else 1.0
+        pos[i] = (cx + rx * float(np.cos(ang)), cy + sign * ry * float(np.sin(ang)))
+    hubs = sorted(model.stations, key=lambda s: (float(a1[s.host]), s.name))
+    hub_xy = {s.name: (cx + (k - (len(hubs) - 1) / 2) * min(240.0, rx * 1.2 / max(1, len(hubs)
+                                                                              - 1 or 1)), cy)
+              for k, s in enumerate(hubs)}
+    member_of: dict[int, list[str]] = {}
+    for s in model.stations:
+        for i in s.members.tolist():
+            member_of.setdefault(int(i), []).append(s.name)
+    cap = np.asarray(model.capability, dtype=float)
+    parts = []
+    for s in model.stations:
+        hx, hy = hub_xy[s.name]
+        colour = plots.station_colour(s.name)
+        for i in s.members.tolist():
+            x, y = pos.get(int(i), (hx, hy))
+            parts.append(f'<line class="edge" data-station="{_esc(s.name)}" '
+                         f'data-state="{_esc(st.iso3[i])}" x1="{hx:.1f}" y1="{hy:.1f}" '
+                         f'x2="{x:.1f}" y2="{y:.1f}" stroke="{colour}" stroke-opacity="0.5" '
+                         f'stroke-width="2"/>')
+    for i in order:
+        x, y = pos[i]
+        joined = member_of.get(i, [])
+        iso = _esc(st.iso3[i])
+        if joined:
+            r = 4 + 8 * float(np.clip(cap[i], 0, 1))
+            parts.append(f'<circle class="state member" data-state="{iso}" cx="{x:.1f}" '
+                         f'cy="{y:.1f}" r="{r:.1f}" fill="{_alignment_hex(a1[i])}" '
+                         f'stroke="{plots.station_colour(joined[0])}" stroke-width="2"/>'
+                         f'<text x="{x:.1f}" y="{y - r - 3:.1f}" text-anchor="middle" '
+                         f'font-size="10">{iso}</text>')
+        else:
+            parts.append(f'<circle class="state" data-state="{iso}" cx="{x:.1f}" '
+                         f'cy="{y:.1f}" r="2.5" fill="#ccc"/>'
+                         f'<text x="{x:.1f}" y="{y - 5:.1f}" text-anchor="middle" '
+                         f'font-size="8" fill="#aaa">{iso}</text>')
+    year_now = model.year - 1 if model.t else model.start_year
+    for s in model.stations:
+        hx, hy = hub_xy[s.name]
+        colour = plots.station_colour(s.name)
+        is_open = s.is_open(year_now)
+        parts.append(f'<circle cx="{hx:.1f}" cy="{hy:.1f}" r="34" fill="{colour}" '
+                     f'fill-opacity="{1.0 if is_open else 0.35}" stroke="#000"/>'
+                     f'<text x="{hx:.1f}" y="{hy + 1:.1f}" text-anchor="middle" '
+                     f'font-size="14" font-weight="bold" fill="#fff">{_esc(s.name)}</text>'
+                     f'<text x="{hx:.1f}" y="{hy + 15:.1f}" text-anchor="middle" '
+                     f'font-size="10" fill="#fff">host {_esc(st.iso3[s.host])}</text>')
+        if not is_open:
+            what = (f"opens in {s.open_from}" if year_now < s.open_from
+                    else f"closed in {s.close_at}")
+            parts.append(f'<text class="not-open" x="{hx:.1f}" y="{hy + 50:.1f}" '
+                         f'text-anchor="middle" font-size="11" fill="#555">{what}</text>')
+    when = f"end of {year_now}" if model.t else f"start of {model.start_year}"
+    title = (f'<text x="10" y="18" font-size="14" font-weight="bold">Partnership network, '
+             f'{when} (this run)</text><text x="10" y="{height - 8}" font-size="11" '
+             f'fill="#555">members: filled by alignment (blue -1 U.S.-aligned .. vermillion +1 '
+             f'China-aligned), sized by capability, outlined and linked in their station\'s '
+             f'colour; grey: not a member</text>')
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" class="stationsim-network-svg" '
+            f'data-year="{year_now}" viewBox="0 0 {width} {height}" width="100%" '
+            f'style="max-width:{width}px" font-family="sans-serif">{title}'
+            + "".join(parts) + "</svg>")
+
+
 def network_summary(model: StationModel) -> str:
     """One line naming the links of the network now, e.g. ``ISS: CAN, JPN | CSS: PAK``."""
     parts = []
@@ -473,6 +701,11 @@ def StatusView(model: ExplorerModel) -> None:
             solara.Error(f"Not applied: {model.error}. The page shows the scenario file "
                          "unchanged and does not step; fix the value and press Reset.",
                          classes=["stationsim-error"])
+        solara.v.Html(tag="div", class_="stationsim-apply", style_="font-size: 0.85em; "
+                      "color: #444; margin-bottom: 4px", children=[
+                          "A changed control applies when you press Reset: the run then "
+                          "restarts from its first year with the new values. Step and ▶ "
+                          "continue the run shown here."])
         when = (f"year {model.year - 1} done" if model.t
                 else f"starts in {model.start_year} (press Step or ▶)")
         # plain HTML, not solara.Markdown: that loads mermaid from the CDN (not in the cache)
@@ -497,23 +730,21 @@ def StatusView(model: ExplorerModel) -> None:
 
 @solara.component
 def MembersView(model: ExplorerModel) -> None:
-    """Members of each station over time (the plots module's figure)."""
+    """Members of each station in this run, on fixed whole-number axes with the guest slots
+    (:func:`members_svg`: drawn in a millisecond, so every step shows at once)."""
     update_counter.get()
-    png = solara.use_memo(lambda: figure_png(members_figure(model)), [model, model.t])
+    svg = solara.use_memo(lambda: members_svg(model), [model, model.t])
     with solara.Card(classes=["stationsim-members-view"], style=CARD):
-        if png is None:
-            solara.Info("Members over time: press Step or ▶ to run the model.")
-        else:
-            solara.Image(png, width="100%")
+        widgets.HTML.element(value=svg, layout=widgets.Layout(width="100%"))
 
 
 @solara.component
 def NetworkView(model: ExplorerModel) -> None:
-    """The partnership network now (the plots module's figure) and its links in words."""
+    """The partnership network now (:func:`network_svg`) and its links in words."""
     update_counter.get()
-    png = solara.use_memo(lambda: figure_png(network_figure(model)), [model, model.t])
+    svg = solara.use_memo(lambda: network_svg(model), [model, model.t])
     with solara.Card(classes=["stationsim-network-view"], style=CARD):
-        solara.Image(png, width="100%")
+        widgets.HTML.element(value=svg, layout=widgets.Layout(width="100%"))
         solara.v.Html(tag="div", class_="stationsim-network", style_="font-size: 0.8em",
                       children=["Links: " + network_summary(model)])
 
@@ -613,6 +844,36 @@ def ScenarioPicker(choices: Mapping[str, Path], current: str, description: str) 
                           children=[description])
 
 
+class _SolaraShowingValues(types.ModuleType):
+    """``solara`` as SolaraViz's controls see it: the same, but float sliders show their value
+    beside the thumb at all times (``thumb_label="always"``), not only while dragged."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(solara, name)
+
+
+def show_slider_values() -> None:
+    """Make SolaraViz's float sliders show their values and its play button ▶ once the run has
+    ended (:class:`_SolaraShowingValues`); only Mesa's page module sees the change."""
+    import mesa.visualization.solara_viz as viz
+
+    if isinstance(viz.solara, _SolaraShowingValues):
+        return
+    proxy = _SolaraShowingValues("solara")
+    proxy.SliderFloat = functools.partial(solara.SliderFloat,  # type: ignore[attr-defined]
+                                          thumb_label="always")
+    proxy.Button = _play_button  # type: ignore[attr-defined]
+    viz.solara = proxy  # type: ignore[assignment]
+
+
+def _play_button(*args: Any, **kwargs: Any) -> Any:
+    """SolaraViz's buttons; its play button shows ▶ (disabled), not ❚❚, once the run has
+    ended (SolaraViz leaves it "playing" when the model stops by itself)."""
+    if kwargs.get("label") == "❚❚" and kwargs.get("disabled"):
+        kwargs["label"] = "▶"
+    return solara.Button(*args, **kwargs)
+
+
 @solara.component
 def Page() -> None:
     """The page: scenario picker, then SolaraViz with the scenario's controls and views."""
@@ -634,6 +895,7 @@ def Page() -> None:
     # SolaraViz gives the app bar, the controls, play/pause/step/reset and the parameters;
     # the views are laid out here rather than in its draggable grid (components=[]), whose
     # grid-layout script does not load under ipyvue 3
+    show_slider_values()
     SolaraViz(model, components=[], model_params=model_params(path, base),
               name=f"stationsim explore: {base.name}", play_interval=400)
     Views(model.value)

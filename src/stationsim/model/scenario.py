@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import copy
 import csv
+import difflib
 import hashlib
 import io
 import json
 import math
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -45,6 +46,30 @@ WORKERS_MAX = 1024
 Year = Annotated[int, Field(ge=YEAR_MIN, le=YEAR_MAX)]
 EVENT_TYPES = ("ban", "lift_ban", "open", "close", "set", "set_station", "leave", "join",
                "set_parameter")
+
+
+def did_you_mean(name: Any, choices: Any) -> str:
+    """`` (did you mean 'learn_rate'?)`` for a name close to one of ``choices`` (difflib), else
+    an empty string."""
+    close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=3, cutoff=0.6)
+    if not close:
+        return ""
+    score = [difflib.SequenceMatcher(None, str(name), c).ratio() for c in close]
+    close = [c for c, r in zip(close, score, strict=True) if r >= max(score) - 0.1]
+    return " (did you mean " + " or ".join(repr(c) for c in close) + "?)"
+
+
+def short_list(names: Any, limit: int = 12, more: str = "") -> str:
+    """Names joined by commas; beyond ``limit``, the first ones and how many more (``more``
+    says where the rest are listed)."""
+    names = [str(n) for n in names]
+    if len(names) <= limit:
+        return ", ".join(names)
+    return ", ".join(names[:limit]) + f", ... and {len(names) - limit} more{more}"
+
+
+#: Where the full list of parameters is, for messages.
+PARAMS_POINTER = "; every parameter with its bounds and default: `stationsim params`"
 
 
 class ScenarioError(ValueError):
@@ -188,7 +213,8 @@ class StationSpec(Strict):
     @classmethod
     def _known_rule(cls, v: str) -> str:
         if v not in RULES:
-            raise ValueError(f"unknown rule {v!r}; allowed: {', '.join(sorted(RULES))}")
+            raise ValueError(f"unknown rule {v!r}{did_you_mean(v, RULES)}; allowed: "
+                             f"{', '.join(sorted(RULES))}")
         return v
 
 
@@ -312,15 +338,48 @@ def load_base(base: str | Path, base_dir: Path | None, source: str) -> Scenario:
     return load_scenario(path)
 
 
+def _models(cls: type[BaseModel] = BaseModel) -> dict[str, type[BaseModel]]:
+    out: dict[str, type[BaseModel]] = {}
+    for sub in cls.__subclasses__():
+        out.setdefault(sub.__name__, sub)
+        out.update({k: v for k, v in _models(sub).items() if k not in out})
+    return out
+
+
+def _model_in(ann: Any) -> type[BaseModel] | None:
+    if isinstance(ann, type) and issubclass(ann, BaseModel):
+        return ann
+    for a in get_args(ann):
+        m = _model_in(a)
+        if m is not None:
+            return m
+    return None
+
+
+def _fields_at(title: str, loc: tuple[int | str, ...]) -> list[str]:
+    """Field names of the table at ``loc`` (all but its last part) of model ``title``."""
+    cls = _models().get(title)
+    for part in loc[:-1]:
+        if cls is None:
+            return []
+        if isinstance(part, int):
+            continue
+        f = cls.model_fields.get(part)
+        cls = _model_in(f.annotation) if f is not None else None
+    return [n for n in cls.model_fields if n not in ("source", "text", "overrides")] \
+        if cls is not None else []
+
+
 def _pydantic_message(source: str, err: ValidationError) -> str:
     lines = []
     for e in err.errors():
         loc = tuple(p for p in e["loc"] if not (isinstance(p, str) and p in _UNION_TAGS))
-        msg = e["msg"]
+        msg = str(e["msg"]).removeprefix("Value error, ")
         if e["type"] == "missing":
             msg = "required field is missing"
         elif e["type"] == "extra_forbidden":
-            msg = "unknown field (not part of the scenario format)"
+            hint = did_you_mean(loc[-1], _fields_at(err.title, loc)) if loc else ""
+            msg = f"unknown field{hint} (not part of the scenario format)"
         lines.append(f"{source}: {_fmt_loc(loc)}: {msg}")
     # one message: the distinct problems, in file order
     return "\n".join(dict.fromkeys(lines))
@@ -490,7 +549,8 @@ def _check_references(scn: Scenario) -> None:
         if iso is None:
             errors.append(f"{where}: required for this event type")
         elif iso not in known and not (has_generated and _is_generated(iso, scn)):
-            errors.append(f"{where}: unknown state {iso!r}; it must be listed under states")
+            errors.append(f"{where}: unknown state {iso!r}{did_you_mean(iso, known)}; it must "
+                          "be listed under states")
 
     names: dict[str, int] = {}
     for i, st in enumerate(scn.stations):
@@ -527,8 +587,8 @@ def _check_references(scn: Scenario) -> None:
         for err in exc.errors():
             name = str(err["loc"][0]) if err["loc"] else "?"
             if err["type"] == "extra_forbidden":
-                errors.append(f"{src}: parameters.{name}: unknown parameter; allowed: "
-                              + ", ".join(PARAMETERS))
+                errors.append(f"{src}: parameters.{name}: unknown parameter"
+                              f"{did_you_mean(name, PARAMETERS)}{PARAMS_POINTER}")
             else:
                 msg = str(err["msg"]).removeprefix("Value error, ")
                 errors.append(f"{src}: parameters.{name}: {msg}")
@@ -628,7 +688,7 @@ def set_path(data: dict[str, Any], path: str, value: Any) -> None:
     for i, part in enumerate(parts):
         last = i == len(parts) - 1
         if isinstance(node, list):
-            idx = _list_index(node, part)
+            idx = _list_index(node, part, parts[i - 1] if i else "")
             if last:
                 node[idx] = value
             else:
@@ -641,13 +701,18 @@ def set_path(data: dict[str, Any], path: str, value: Any) -> None:
                     if part == "parameters":
                         node[part] = {}
                     else:
-                        raise KeyError(f"{'.'.join(parts[: i + 1])}: no such field")
+                        raise KeyError(f"{'.'.join(parts[: i + 1])}: no such field"
+                                       f"{did_you_mean(part, node)}")
                 node = node[part]
         else:
             raise KeyError(f"{'.'.join(parts[:i])}: not a table or list")
 
 
-def _list_index(node: list[Any], part: str) -> int:
+_ITEM_KIND = {"states": "state", "stations": "station", "events": "event",
+              "generate": "generated group", "trust": "trust entry"}
+
+
+def _list_index(node: list[Any], part: str, where: str = "") -> int:
     if part.isdigit():
         if int(part) >= len(node):
             raise KeyError(f"index {part} out of range")
@@ -655,11 +720,45 @@ def _list_index(node: list[Any], part: str) -> int:
     for j, item in enumerate(node):
         if isinstance(item, dict) and part in (item.get("name"), item.get("iso3")):
             return j
-    raise KeyError(f"no item named {part!r}")
+    kind = _ITEM_KIND.get(where, "item")
+    names = [str(item.get("iso3") or item.get("name")) for item in node
+             if isinstance(item, dict) and (item.get("iso3") or item.get("name"))]
+    listed = f"; {kind}s: {short_list(names, 15)}" if names else ""
+    raise KeyError(f"no {kind} named {part!r}{did_you_mean(part, names)}{listed}")
 
 
-def with_overrides(scn: Scenario, overrides: dict[str, Any]) -> Scenario:
+def _index_path(data: dict[str, Any], path: str) -> str:
+    """``stations.CSS.rule`` -> ``stations[1].rule`` (how validation names it); the path
+    itself where it cannot be followed."""
+    out, node = "", cast(Any, data)
+    parts = path.split(".")
+    for i, part in enumerate(parts):
+        if isinstance(node, list):
+            try:
+                idx = _list_index(node, part, parts[i - 1] if i else "")
+            except KeyError:
+                return path
+            out += f"[{idx}]"
+            node = node[idx]
+        else:
+            out += ("." if out else "") + part
+            node = node.get(part) if isinstance(node, dict) else None
+    return out
+
+
+def _set_text(path: str, value: Any) -> str:
+    """``--set PATH=VALUE`` as the user typed it (near enough)."""
+    if isinstance(value, bool):
+        return f"--set {path}={str(value).lower()}"
+    return f"--set {path}={value}"
+
+
+def with_overrides(scn: Scenario, overrides: dict[str, Any], *,
+                   origin: str | None = None) -> Scenario:
     """Return a new validated scenario with dotted-path ``overrides`` applied.
+
+    ``origin="--set"`` blames problems with an override on the ``--set PATH=VALUE``
+    argument (named as the user named it) instead of the scenario file.
 
     Raises
     ------
@@ -668,13 +767,46 @@ def with_overrides(scn: Scenario, overrides: dict[str, Any]) -> Scenario:
     """
     data = scn.raw()
     data.pop("states_csv", None)  # states from the CSV are already inlined
+    index = {path: _index_path(data, path) for path in overrides}
     for path, value in overrides.items():
         try:
             set_path(data, path, value)
         except KeyError as exc:
-            raise ScenarioError(f"{scn.source}: {path}: {exc.args[0]}") from None
-    out = scenario_from_dict(data, source=scn.source, text=scn.text)
+            msg = str(exc.args[0])
+            if origin == "--set":
+                msg = msg.removeprefix(f"{path}: ")
+                raise ScenarioError(f"{_set_text(path, value)}: {msg}") from None
+            raise ScenarioError(f"{scn.source}: {path}: {msg}") from None
+    try:
+        out = scenario_from_dict(data, source=scn.source, text=scn.text)
+    except ScenarioError as exc:
+        if origin != "--set":
+            raise
+        raise ScenarioError(_blame_sets(str(exc), scn.source, overrides, index)) from None
     return out.model_copy(update={"overrides": {**scn.overrides, **overrides}})
+
+
+def _blame_sets(message: str, source: str, overrides: dict[str, Any],
+               index: dict[str, str]) -> str:
+    """Lines of ``message`` about an overridden field name its ``--set`` argument."""
+    lines = []
+    for line in message.splitlines():
+        head = f"{source}: "
+        if line.startswith(head):
+            rest = line[len(head):]
+            for path, value in overrides.items():
+                for form in dict.fromkeys((index[path], path)):
+                    if rest.startswith(form + ":") or rest.startswith(form + "."):
+                        tail = rest[len(form):]
+                        sub, _, msg = tail.partition(": ")
+                        where = _set_text(path, value) + (f" ({path}{sub})" if sub else "")
+                        line = f"{where}: {msg}"
+                        break
+                else:
+                    continue
+                break
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def parse_set(items: list[str], source: str = "--set") -> dict[str, Any]:

@@ -56,6 +56,10 @@ class ReportContext:
     seed: int = C.DEFAULT_SEED
     n_boot: int = C.N_BOOT
     cache: dict[str, Any] = field(default_factory=dict)
+    #: Every results folder of the report (``path`` is the first).
+    paths: list[Path] = field(default_factory=list)
+    #: Progress lines or bar while building (None: the process default; False: silent).
+    progress: bool | None = None
 
 
 SectionBuilder = Callable[[ReportContext], "Section | Sequence[Section] | None"]
@@ -90,9 +94,10 @@ def figure_html(fig: Figure, caption: str = "", alt: str = "", dpi: int = REPORT
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
     data = base64.b64encode(buf.getvalue()).decode("ascii")
+    width = round(fig.get_figwidth() * dpi)
     cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
     return (f'<figure><img alt="{html.escape(alt or caption, quote=True)}" '
-            f'src="data:image/png;base64,{data}">{cap}</figure>')
+            f'width="{width}" src="data:image/png;base64,{data}">{cap}</figure>')
 
 
 def table_html(df: pd.DataFrame, float_format: str = "{:.4g}", cls: str = "data") -> str:
@@ -114,7 +119,7 @@ def paragraph(text: str) -> str:
 _STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;margin:0;
  color:#222;background:#fff;line-height:1.45}
-main{max-width:1200px;margin:0 auto;padding:1.5rem 2rem 4rem}
+main{max-width:1500px;margin:0 auto;padding:1.5rem 2rem 4rem}
 h1{font-size:1.6rem;margin-bottom:.2rem} h2{border-bottom:2px solid #ddd;padding-bottom:.2rem;
  margin-top:2.5rem} h3{margin-top:1.8rem}
 nav ol{columns:2;font-size:.95rem} .sub{color:#555;margin-top:0}

@@ -21,7 +21,7 @@ the groups are numbers (a sweep's levels).
 from __future__ import annotations
 
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, cast
 
@@ -216,7 +216,7 @@ def _group_legend(fig: Figure, colours: dict[Any, str], by: str | None,
 def _grid(n: int, ncols: int, w: float, h: float) -> tuple[Figure, list[Axes]]:
     ncols = max(1, min(ncols, n))
     nrows = int(np.ceil(n / ncols))
-    fig = _new_figure(w * ncols, h * nrows + 1.0)
+    fig = _new_figure(max(w * ncols, 6.4), h * nrows + 1.0)
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel().tolist()
     for ax in axes[n:]:
         ax.set_visible(False)
@@ -236,10 +236,67 @@ def _tick_labels(ax: Axes, labels: list[str]) -> None:
 
 # ------------------------------------------------------- outcome distributions
 
+#: Censored durations: outcome suffix -> suffix of its censoring flag (True = the event never
+#: happened during the run, so the stored number is not a duration).
+CENSORED = {"years_to_first_guest": "first_guest_censored"}
+#: Outcomes with at most this many distinct values are drawn as box and strip, never violins.
+DISCRETE_MAX_LEVELS = 12
+
+
+def censor_flag(col: str, runs: pd.DataFrame) -> str | None:
+    """The censoring flag column of a censored duration (``css_first_guest_censored`` for
+    ``css_years_to_first_guest``), or None."""
+    pre, metric = split_outcome(col, list(station_prefixes(runs)))
+    if metric not in CENSORED:
+        return None
+    flag = f"{pre}_{CENSORED[metric]}" if pre else CENSORED[metric]
+    return flag if flag in runs.columns else None
+
+
+def _censored_mask(part: pd.DataFrame, flag: str | None) -> np.ndarray:
+    if flag is None:
+        return np.zeros(len(part), dtype=bool)
+    return part[flag].fillna(False).to_numpy(dtype=bool)
+
+
+def is_integer_valued(values: pd.Series | np.ndarray) -> bool:
+    """True when every finite value is a whole number (counts: integer ticks)."""
+    v = values if isinstance(values, np.ndarray) else _finite(values)
+    v = v[np.isfinite(v)]
+    return bool(v.size) and bool(np.all(v == np.round(v)))
+
+
+def is_discrete(values: pd.Series | np.ndarray) -> bool:
+    """Whole numbers, or values that repeat (at most :data:`DISCRETE_MAX_LEVELS` distinct
+    values, each twice on average): no density."""
+    v = values if isinstance(values, np.ndarray) else _finite(values)
+    v = v[np.isfinite(v)]
+    k = np.unique(v).size
+    return is_integer_valued(v) or (k <= DISCRETE_MAX_LEVELS and 2 * k <= v.size)
+
+
+def _observed(runs: pd.DataFrame, oc: str, flag: str | None) -> np.ndarray:
+    v = pd.to_numeric(runs[oc], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    v = v[~_censored_mask(runs, flag)]
+    return v[np.isfinite(v)]
+
+
+def censored_median(observed: np.ndarray, n_censored: int) -> float:
+    """Median when censored runs count as longer than every observed one (inf if they are
+    the middle)."""
+    allv = np.concatenate([np.sort(observed), np.full(n_censored, np.inf)])
+    if not allv.size:
+        return float("nan")
+    n = allv.size
+    lo, hi = allv[(n - 1) // 2], allv[n // 2]
+    return float(hi if not np.isfinite(hi) else (lo + hi) / 2)
+
+
 def outcome_distributions(runs: pd.DataFrame, outcomes: Sequence[str] | None = None,
                           by: str | None = None, *, title: str | None = None,
                           ncols: int = 4) -> Figure:
-    """Distribution of each outcome per group: violin, every run as a point, median bar.
+    """Distribution of each outcome per group, side by side: every run a point, median bar,
+    and a box (discrete outcomes: counts, few values) or a violin (continuous ones).
 
     Parameters
     ----------
@@ -255,9 +312,14 @@ def outcome_distributions(runs: pd.DataFrame, outcomes: Sequence[str] | None = N
     Notes
     -----
     In each panel, group ``i`` sits at x = i.  Its points carry the gid
-    ``points:<outcome>:<group>``, its violin ``violin:<outcome>:<group>`` (none
+    ``points:<outcome>:<group>``, its box ``box:<outcome>:<group>`` (discrete
+    outcomes) or its violin ``violin:<outcome>:<group>`` (continuous ones; none
     when all values are equal) and its median line ``median:<outcome>:<group>``
     (group ``all`` without ``by``), so the plotted values can be read back.
+    Whole-number outcomes get integer ticks.  A censored duration
+    (:data:`CENSORED`) shows only the runs where the event happened as points;
+    the others are triangles on a "never" row above them
+    (``censored:<outcome>:<group>``), and the median counts them as longest.
     """
     runs, col = _prepare(runs, by, None)
     cols = list(outcomes) if outcomes is not None else key_outcomes(runs)
@@ -266,28 +328,69 @@ def outcome_distributions(runs: pd.DataFrame, outcomes: Sequence[str] | None = N
     colours = group_colours([lev for lev, _ in parts])
     fig, axes = _grid(len(cols), ncols, 3.4, 2.6)
     jitter = np.random.default_rng(0)
+    kinds: set[str] = set()
     for ax, oc in zip(axes, cols, strict=True):
         head, unit, station = outcome_label(oc, runs)
+        flag = censor_flag(oc, runs)
+        every = _observed(runs, oc, flag)
+        discrete = is_discrete(every)
+        n_cens_all = int(_censored_mask(runs, flag).sum())
+        lo_all = float(every.min()) if every.size else 0.0
+        hi_all = float(every.max()) if every.size else 1.0
+        gap = max(1.0, 0.15 * (hi_all - lo_all))
+        never_y = hi_all + gap
         for i, (lev, part) in enumerate(parts):
-            vals = _finite(part[oc])
+            cens = _censored_mask(part, flag)
+            vals = _observed(part, oc, flag)
             c = _colour(colours, lev, col, station)
             name = "all" if col is None else G.level_label(lev)
             if vals.size > 1 and np.ptp(vals) > 0:
-                body = ax.violinplot(vals, positions=[i], widths=0.8, showextrema=False)
-                for b in cast(list[Any], body["bodies"]):
-                    b.set_gid(f"violin:{oc}:{name}")
-                    b.set_facecolor(c)
-                    b.set_edgecolor(c)
-                    b.set_alpha(0.3)
+                if discrete:
+                    bp = ax.boxplot(vals, positions=[i], widths=0.5, patch_artist=True,
+                                    showfliers=False, whis=(5, 95), manage_ticks=False,
+                                    medianprops={"visible": False})
+                    for b in bp["boxes"]:
+                        b.set_gid(f"box:{oc}:{name}")
+                        b.set_facecolor(mpl.colors.to_rgba(c, 0.22))
+                        b.set_edgecolor(c)
+                    for w in [*bp["whiskers"], *bp["caps"]]:
+                        w.set_color(c)
+                    kinds.add("box")
+                else:
+                    body = ax.violinplot(vals, positions=[i], widths=0.8, showextrema=False)
+                    for b in cast(list[Any], body["bodies"]):
+                        b.set_gid(f"violin:{oc}:{name}")
+                        b.set_facecolor(c)
+                        b.set_edgecolor(c)
+                        b.set_alpha(0.3)
+                    kinds.add("violin")
             if vals.size:
                 xs = i + jitter.uniform(-0.12, 0.12, vals.size)
                 pts = ax.scatter(xs, vals, s=9, color=c, alpha=0.7, lw=0, zorder=3)
                 pts.set_gid(f"points:{oc}:{name}")
-                (med,) = ax.plot([i - 0.3, i + 0.3], [np.median(vals)] * 2, color="black",
-                                 lw=1.8, zorder=4)
-                med.set_gid(f"median:{oc}:{name}")
+            k = int(cens.sum())
+            if k:
+                xs = i + jitter.uniform(-0.12, 0.12, k)
+                tri = ax.scatter(xs, np.full(k, never_y), s=16, marker="^", facecolors="none",
+                                 edgecolors=c, lw=0.9, zorder=3)
+                tri.set_gid(f"censored:{oc}:{name}")
+            if vals.size or k:
+                med = censored_median(vals, k)
+                (mline,) = ax.plot([i - 0.3, i + 0.3], [med if np.isfinite(med) else never_y] * 2,
+                                   color="black", lw=1.8, zorder=4)
+                mline.set_gid(f"median:{oc}:{name}")
+        _note_constant(ax, runs[oc] if flag is None else pd.Series(every))
+        if n_cens_all:  # a "never" row above the durations, with its own tick label
+            ax.axhline(never_y - gap / 2, color="#999999", lw=0.8, ls=":")
+            lo_y = min(lo_all, never_y) - 0.5 * gap
+            ticks = [float(t) for t in MaxNLocator(5, integer=is_integer_valued(every))
+                     .tick_values(lo_all, hi_all) if lo_y <= t <= never_y - gap / 2]
+            ax.set_yticks([*ticks, never_y], [f"{t:g}" for t in ticks] + ["never"])
+            ax.set_ylim(lo_y, never_y + 0.6 * gap)
+            kinds.add("censored")
         _tick_labels(ax, ["all runs" if col is None else G.level_label(lev) for lev, _ in parts])
-        _note_constant(ax, runs[oc])
+        if is_integer_valued(every) and not n_cens_all:
+            ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlim(-0.6, len(parts) - 0.4)
         ax.set_title(head, fontsize=9, color=station_colour(station) if station else "black")
         ax.set_ylabel(unit, fontsize=8)
@@ -295,10 +398,32 @@ def outcome_distributions(runs: pd.DataFrame, outcomes: Sequence[str] | None = N
             ax.set_xlabel(col, fontsize=8)
         ax.tick_params(labelsize=8)
         ax.grid(axis="y", alpha=0.3)
-    _group_legend(fig, colours, col, marker=True)
-    fig.suptitle(_title("Outcomes per run (violin, points = runs, bar = median)",
+    _distribution_legend(fig, colours, col, kinds)
+    fig.suptitle(_title("Outcomes per run and group (points = runs, black bar = median)",
                         _scenario(runs), describe_runs(runs, col), title), fontsize=11)
     return fig
+
+
+def _distribution_legend(fig: Figure, colours: dict[Any, str], by: str | None,
+                         kinds: set[str]) -> None:
+    """Legend of the distribution figure: the groups' colours and every mark used."""
+    handles: list[Any] = []
+    if by is not None:
+        handles += [Line2D([], [], color=c, lw=0, marker="s", markersize=9,
+                           label=G.level_label(lev)) for lev, c in colours.items()]
+    handles.append(Line2D([], [], color="black", lw=1.8, label="median"))
+    if "box" in kinds:
+        handles.append(mpl.patches.Patch(facecolor="#dddddd", edgecolor=NEUTRAL,
+                                         label="box: quartiles; whiskers 5-95 %"))
+    if "violin" in kinds:
+        handles.append(mpl.patches.Patch(facecolor="#cccccc", alpha=0.6,
+                                         label="violin: density (continuous outcomes)"))
+    if "censored" in kinds:
+        handles.append(Line2D([], [], lw=0, marker="^", markerfacecolor="none",
+                              markeredgecolor=NEUTRAL, label="censored: never during the run"))
+    fig.legend(handles=handles, title=by, loc="outside lower center",
+               ncols=max(1, min(len(handles), int(fig.get_figwidth() // 2.3))),
+               frameon=False, fontsize=9, title_fontsize=9)
 
 
 def outcome_ecdfs(runs: pd.DataFrame, outcomes: Sequence[str] | None = None,
@@ -306,7 +431,9 @@ def outcome_ecdfs(runs: pd.DataFrame, outcomes: Sequence[str] | None = None,
     """Empirical cumulative distribution of each outcome, one step line per group.
 
     Each line has the gid ``ecdf:<outcome>:<group>``; its x-data are the sorted
-    values and its y-data ``1/n .. 1``.
+    values and its y-data ``1/n .. 1``.  For a censored duration (:data:`CENSORED`)
+    only the runs where the event happened make steps, over all ``n`` runs: the
+    line ends at the share of runs where it happened, never at 1.
     """
     runs, col = _prepare(runs, by, None)
     cols = list(outcomes) if outcomes is not None else key_outcomes(runs)
@@ -314,17 +441,27 @@ def outcome_ecdfs(runs: pd.DataFrame, outcomes: Sequence[str] | None = None,
     parts = G.split(runs, col)
     colours = group_colours([lev for lev, _ in parts])
     fig, axes = _grid(len(cols), ncols, 3.4, 2.5)
+    any_censored = False
     for ax, oc in zip(axes, cols, strict=True):
         head, unit, station = outcome_label(oc, runs)
+        flag = censor_flag(oc, runs)
         for lev, part in parts:
-            vals = np.sort(_finite(part[oc]))
-            if not vals.size:
+            vals = np.sort(_observed(part, oc, flag))
+            n = vals.size + int(_censored_mask(part, flag).sum())
+            if not n:
                 continue
             c = _colour(colours, lev, col, station)
-            y = np.arange(1, vals.size + 1) / vals.size
+            y = np.arange(1, vals.size + 1) / n
             (line,) = ax.plot(vals, y, drawstyle="steps-post", color=c, lw=1.6)
             line.set_gid(f"ecdf:{oc}:{'all' if col is None else G.level_label(lev)}")
-        _note_constant(ax, runs[oc])
+        if flag is not None and _censored_mask(runs, flag).any():
+            any_censored = True
+            ax.text(0.98, 0.04, "runs without the event\nnever reach the top",
+                    transform=ax.transAxes, ha="right", va="bottom", fontsize=7, color=NEUTRAL)
+        _note_constant(ax, runs[oc] if flag is None else pd.Series(_observed(runs, oc, flag)),
+                       axis="x")
+        if is_integer_valued(_observed(runs, oc, flag)):
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_title(head, fontsize=9, color=station_colour(station) if station else "black")
         ax.set_xlabel(unit, fontsize=8)
         ax.set_ylabel("share of runs \u2264 x", fontsize=8)
@@ -332,15 +469,19 @@ def outcome_ecdfs(runs: pd.DataFrame, outcomes: Sequence[str] | None = None,
         ax.tick_params(labelsize=8)
         ax.grid(alpha=0.3)
     _group_legend(fig, colours, col)
-    fig.suptitle(_title("Empirical CDF of outcomes per run", _scenario(runs),
-                        describe_runs(runs, col), title), fontsize=11)
+    what = "Empirical CDF of outcomes per run" + (
+        " (censored durations: share of runs with the event by x)" if any_censored else "")
+    fig.suptitle(_title(what, _scenario(runs), describe_runs(runs, col), title), fontsize=11)
     return fig
 
 
-def _note_constant(ax: Axes, values: pd.Series) -> None:
-    """Say so in the panel when an outcome has one value in every run (an empty-looking panel)."""
+def _note_constant(ax: Axes, values: pd.Series, axis: str = "y") -> None:
+    """Say so in the panel when an outcome has one value in every run (an empty-looking panel);
+    a whole number gets whole-number limits around it, not ticks such as 0.045."""
     v = _finite(values)
     if v.size and np.ptp(v) == 0:
+        if v[0] == round(v[0]):
+            (ax.set_ylim if axis == "y" else ax.set_xlim)(v[0] - 1, v[0] + 1)
         ax.text(0.5, 0.92, f"every run: {v[0]:.4g}", transform=ax.transAxes, ha="center",
                 va="top", fontsize=8, color=NEUTRAL, zorder=6,
                 bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "#cccccc"})
@@ -364,15 +505,32 @@ def _check_columns(df: pd.DataFrame, cols: Sequence[str]) -> None:
 
 # ------------------------------------------------------------ time series
 
+def station_capacity(steps: pd.DataFrame) -> dict[str, pd.Series]:
+    """Guest slots of each station per year, read back from the steps table
+    (``members / capacity_used`` where a station has members; carried over years
+    without members).  Stations never with a member are left out."""
+    out: dict[str, pd.Series] = {}
+    if not {"capacity_used", "members", "station", "year"} <= set(steps.columns):
+        return out
+    d = steps[(steps["capacity_used"] > 0) & steps["members"].notna()]
+    for st, part in d.groupby("station", sort=False):
+        cap = (part["members"] / part["capacity_used"]).round().groupby(part["year"]).median()
+        years = sorted(steps.loc[steps["station"] == st, "year"].unique().tolist())
+        out[str(st)] = cap.reindex(years).ffill().bfill()
+    return out
+
+
 def station_time_series(steps: pd.DataFrame, by: str | None = None,
                         runs: pd.DataFrame | None = None, *, metric: str = "members",
                         band: tuple[float, float] = (0.05, 0.95), title: str | None = None,
-                        scenario: str | None = None) -> Figure:
+                        scenario: str | None = None, capacity: bool = True) -> Figure:
     """A per-step metric of each station over time: median and a quantile band per group.
 
     One panel per station.  Only the years a station is open in a run count.
     The median line of group ``g`` at station ``S`` has the gid
-    ``median:<S>:<g>`` and its band (``fill_between``) ``band:<S>:<g>``.
+    ``median:<S>:<g>`` and its band (``fill_between``) ``band:<S>:<g>``.  For
+    ``members``, the y-axis has integer ticks and the station's guest slots
+    (:func:`station_capacity`) are a dotted step line with the gid ``capacity:<S>``.
     """
     if metric not in steps.columns:
         raise G.GroupingError(f"unknown step metric {metric!r}; allowed: "
@@ -381,6 +539,7 @@ def station_time_series(steps: pd.DataFrame, by: str | None = None,
     stations = list(pd.unique(steps["station"]))
     parts = G.split(steps, col)
     colours = group_colours([lev for lev, _ in parts])
+    caps = station_capacity(steps) if capacity and metric == "members" else {}
     fig, axes = _grid(len(stations), 2, 5.2, 3.4)
     lo, hi = band
     for ax, st in zip(axes, stations, strict=True):
@@ -398,19 +557,46 @@ def station_time_series(steps: pd.DataFrame, by: str | None = None,
             fill.set_gid(f"band:{st}:{name}")
             (line,) = ax.plot(x, q[0.5].to_numpy(float), color=c, lw=2, marker="o", ms=3)
             line.set_gid(f"median:{st}:{name}")
+        if str(st) in caps:
+            cap = caps[str(st)]
+            (cl,) = ax.plot(cap.index.to_numpy(float), cap.to_numpy(float), color="black",
+                            lw=1.2, ls=":", drawstyle="steps-mid")
+            cl.set_gid(f"capacity:{st}")
+        if not steps.loc[(steps["station"] == st) & steps["open"].eq(True)].size:
+            ax.text(0.5, 0.5, "not open in these runs", transform=ax.transAxes, ha="center",
+                    va="center", fontsize=9, color=NEUTRAL)
         ax.set_title(str(st), color=station_colour(str(st)), fontsize=11, fontweight="bold")
         ax.set_xlabel("year", fontsize=9)
         ax.set_ylabel(STEP_UNITS.get(metric, metric), fontsize=9)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        if metric == "members":
+            ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+            ax.set_ylim(bottom=0)
         ax.grid(alpha=0.3)
+    handles: list[Any] = []
     if col is None:
-        handles = [Line2D([], [], color=NEUTRAL, lw=2, label="median"),
-                   mpl.patches.Patch(color=NEUTRAL, alpha=0.2,
-                                     label=f"{lo:.0%}-{hi:.0%} of runs")]
-        fig.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False,
-                   fontsize=9)
+        for st in stations:
+            c = station_colour(str(st))
+            handles += [Line2D([], [], color=c, lw=2, marker="o", ms=3, label=f"{st}: median"),
+                        mpl.patches.Patch(facecolor=mpl.colors.to_rgba(c, 0.18),
+                                          edgecolor=c, ls="--",
+                                          label=f"{st}: {lo:.0%}-{hi:.0%} of runs")]
     else:
-        _group_legend(fig, colours, col)
+        for lev, c in colours.items():
+            handles += [Line2D([], [], color=c, lw=2, marker="o", ms=3,
+                               label=f"{G.level_label(lev)}: median"),
+                        mpl.patches.Patch(facecolor=mpl.colors.to_rgba(c, 0.18), edgecolor=c,
+                                          ls="--", label=f"{G.level_label(lev)}: "
+                                                         f"{lo:.0%}-{hi:.0%} of runs")]
+        if len(colours) > 1:
+            handles.append(mpl.patches.Patch(facecolor="#bbbbbb", alpha=0.5,
+                                              label="where bands overlap their colours mix"))
+    if caps:
+        handles.append(Line2D([], [], color="black", lw=1.2, ls=":",
+                              label="capacity (guest slots)"))
+    fig.legend(handles=handles, title=col, loc="outside lower center",
+               ncols=min(len(handles), 3 if col is None else 2 * max(1, min(len(colours), 3))),
+               frameon=False, fontsize=8, title_fontsize=9)
     scn = scenario or _scenario(steps, runs)
     what = f"{metric.replace('_', ' ').capitalize()} per station over time " \
            f"(line: median; band: {lo:.0%}-{hi:.0%} of runs)"
@@ -505,6 +691,136 @@ def membership_heatmap(membership: pd.DataFrame, by: str | None = None,
     fig.suptitle(_title("Membership probability per state and station (numbers: % of runs)",
                         scn, describe_runs(membership, col), title), fontsize=10)
     return fig
+
+
+# ------------------------------------------------------------ forest plot
+
+def forest_plot(table: pd.DataFrame, runs: pd.DataFrame | None = None,
+                outcomes: Sequence[str] | None = None, *, by: str | None = None,
+                title: str | None = None, scenario: str | None = None) -> Figure:
+    """Forest plot of a comparison: per outcome, each group's difference in means from the
+    reference with its bootstrap interval, and Cliff's delta.
+
+    ``table`` is :attr:`stationsim.analysis.compare.Comparison.table` (columns
+    ``outcome``, ``reference``, ``group``, ``diff_mean``, ``ci_low``, ``ci_high``,
+    ``cliffs_delta``, ``magnitude``).  One row per outcome (default: the
+    :func:`key_outcomes` of ``runs`` that are in the table, else all), each
+    with its own x-axis in the outcome's unit and a dashed line at no
+    difference; labels in words on the left, Cliff's delta on the right.  The
+    dot of group ``g`` on outcome ``o`` has the gid ``forest:<o>:<g>`` (x-data:
+    the difference), its interval ``ci:<o>:<g>`` (x-data: low, high) and its
+    delta text ``delta:<o>:<g>``.
+    """
+    if table.empty:
+        raise G.GroupingError("nothing to compare: the comparison table is empty")
+    have = list(pd.unique(table["outcome"]))
+    censored: list[str] = []
+    if outcomes is not None:
+        cols = [c for c in outcomes if c in have]
+    else:
+        keys = key_outcomes(runs) if runs is not None else []
+        cols = [c for c in keys if c in have] or have
+        if runs is not None:  # a mean of censored durations is no duration: left out
+            censored = [c for c in cols if (f := censor_flag(c, runs)) is not None
+                        and runs[f].fillna(False).astype(bool).any()]
+            cols = [c for c in cols if c not in censored]
+    groups = [str(g) for g in pd.unique(table["group"])]
+    ref = str(table["reference"].iloc[0])
+    colours = group_colours([ref, *groups])
+    n = len(cols)
+    fig = _new_figure(11.0, 1.4 + 0.46 * n * max(1, len(groups)) ** 0.5)
+    gs = fig.add_gridspec(n, 3, width_ratios=[3.3, 4.2, 2.6], hspace=0.0)
+    offs = (np.linspace(-0.22, 0.22, len(groups)) if len(groups) > 1 else np.zeros(1))
+    for i, oc in enumerate(cols):
+        ax_l, ax, ax_r = (fig.add_subplot(gs[i, j]) for j in range(3))
+        for a in (ax_l, ax_r):
+            a.axis("off")
+            a.set_ylim(-0.5, 0.5)
+        head, unit, station = outcome_label(oc, runs)
+        ax_l.text(1.0, 0.1, head, ha="right", va="center", fontsize=9,
+                  color=station_colour(station) if station else "black",
+                  transform=ax_l.transAxes)
+        ax_l.text(1.0, -0.25, unit, ha="right", va="center", fontsize=7, color=NEUTRAL,
+                  transform=ax_l.transAxes)
+        rows = table[table["outcome"] == oc]
+        xs: list[float] = [0.0]
+        for k, g in enumerate(groups):
+            r = rows[rows["group"].astype(str) == g]
+            if r.empty:
+                continue
+            r0 = r.iloc[0]
+            y = -offs[k]
+            c = colours[g]
+            d, lo, hi = float(r0["diff_mean"]), float(r0["ci_low"]), float(r0["ci_high"])
+            if np.isfinite(lo) and np.isfinite(hi):
+                (ci,) = ax.plot([lo, hi], [y, y], color=c, lw=2.2, solid_capstyle="butt")
+                ci.set_gid(f"ci:{oc}:{g}")
+                xs += [lo, hi]
+            (dot,) = ax.plot([d], [y], "o", color=c, ms=6, mec="black", mew=0.6, zorder=3)
+            dot.set_gid(f"forest:{oc}:{g}")
+            xs.append(d)
+            delta = float(r0["cliffs_delta"])
+            txt = (f"{fmt_diff(d)} [{fmt_diff(lo)}, {fmt_diff(hi)}]   "
+                   f"\u03b4 = {delta:+.2f} {r0['magnitude']}" if np.isfinite(delta) else "")
+            t = ax_r.text(0.02, y, txt, ha="left", va="center", fontsize=8, color=c
+                          if len(groups) > 1 else "black")
+            t.set_gid(f"delta:{oc}:{g}")
+        ax.axvline(0.0, color="black", lw=0.8, ls="--")
+        span = max(xs) - min(xs)
+        if span > 0:
+            ax.set_xlim(min(xs) - 0.25 * span, max(xs) + 0.25 * span)
+        else:  # no difference in any run: a plain axis around 0
+            ax.set_xlim(-1.0, 1.0)
+        ax.set_ylim(-0.5, 0.5)
+        ax.set_yticks([])
+        ax.xaxis.set_major_locator(MaxNLocator(4))
+        ax.tick_params(axis="x", labelsize=7, pad=1, length=2)
+        if i % 2 == 0:
+            ax.set_facecolor("#f6f6f6")
+        for side in ("top", "right", "left"):
+            ax.spines[side].set_visible(False)
+    top_l, top_p, top_r = fig.axes[0], fig.axes[1], fig.axes[2]
+    top_l.set_title("outcome (unit)", fontsize=9, loc="right")
+    top_p.set_title(f"difference in means, group \u2212 {ref}\n(dot; bar: 95 % bootstrap CI; "
+                    f"dashed: no difference)", fontsize=9)
+    top_r.set_title("difference [95 % CI], Cliff's \u03b4", fontsize=9, loc="left")
+    handles = [Line2D([], [], color=colours[g], lw=2.2, marker="o", mec="black", mew=0.6,
+                      label=f"{g} \u2212 {ref}") for g in groups]
+    if censored:
+        handles.append(Line2D([], [], lw=0, label="left out (no guest in some runs, censored): "
+                              + ", ".join(outcome_label(c, runs)[0] for c in censored)))
+    fig.legend(handles=handles, title=by, loc="outside lower center",
+               ncols=min(len(handles), 4), frameon=False, fontsize=9, title_fontsize=9)
+    scn = scenario or (_scenario(runs) if runs is not None else "results")
+    fig.suptitle(title if title is not None else
+                 f"Forest plot: each group against {ref}\n{scn}", fontsize=11)
+    return fig
+
+
+def fmt_diff(x: float) -> str:
+    """A difference for the forest plot: 3 significant digits, a sign, NA when missing."""
+    if not np.isfinite(x):
+        return "NA"
+    return f"{x:+.3g}"
+
+
+def comparison_figures(data: G.Data, by: str, *, seed: int | None = None,
+                       n_boot: int | None = None) -> dict[str, Figure]:
+    """The forest plot of the key outcomes between the groups of ``by`` (empty with one group)."""
+    from stationsim.analysis import compare as C
+
+    runs = data.runs
+    if runs[by].nunique(dropna=False) < 2:
+        return {}
+    kw: dict[str, Any] = {}
+    if seed is not None:
+        kw["seed"] = seed
+    if n_boot is not None:
+        kw["n_boot"] = n_boot
+    keys = [c for c in key_outcomes(runs) if runs[c].notna().any()]
+    comp = C.compare(runs, by, keys, **kw)
+    return {"comparison_forest": forest_plot(comp.table, runs, by=comp.by,
+                                             scenario=data.scenario)}
 
 
 # ---------------------------------------------------------------- network
@@ -642,8 +958,14 @@ def partnership_network(membership: pd.DataFrame, by: str | None = None,
         ax.axis("off")
         ax.set_title(("" if col is None else f"{col} = {name}: ") + f"{_n_runs(part)} runs",
                      fontsize=10)
-    handles = [Line2D([], [], color=NEUTRAL, lw=EDGE_WIDTH_MAX * s, alpha=0.55,
-                      label=f"{s:.0%} of runs") for s in (0.25, 0.5, 1.0)]
+    handles: list[Any] = [Line2D([], [], color=NEUTRAL, lw=EDGE_WIDTH_MAX * s, alpha=0.55,
+                                 label=f"{s:.0%} of runs") for s in (0.25, 0.5, 1.0)]
+    handles += [Line2D([], [], lw=0, marker="o", markersize=8, markerfacecolor="white",
+                       markeredgecolor=station_colour(d["station"]), markeredgewidth=1.6,
+                       label=f"member state, joins {d['station']} most (edge colour: "
+                             f"{d['station']})")
+                for _, d in sorted(whole.nodes(data=True), key=lambda nd: str(nd[0]))
+                if d["kind"] == "hub"]
     if spokes == "alignment":
         cb = fig.colorbar(mpl.cm.ScalarMappable(ALIGNMENT_NORM, ALIGNMENT_CMAP), ax=axes,
                           shrink=0.7, pad=0.01)
@@ -728,25 +1050,42 @@ def _medians(x: np.ndarray, y: np.ndarray, binned: bool, bins: int) -> tuple[np.
 
 # ------------------------------------------------------------- all figures
 
-def figures(data: G.Data, by: str | None = None) -> dict[str, Figure]:
-    """The standard figures of a results folder (or folders), by file stem.
+def figure_builders(data: G.Data, by: str | None = None, *, seed: int | None = None,
+                    n_boot: int | None = None) -> list[tuple[str, Callable[[], Figure]]]:
+    """The standard figures of a results folder (or folders) as ``[(stem, build)]``, in
+    report order: each ``build()`` draws one figure (so callers can show progress).
 
     ``by`` defaults to :func:`stationsim.analysis.groups.default_by` (the folder, a
-    sweep's first varied parameter, or the varying rule).
+    sweep's first varied parameter, or the varying rule).  With two groups or
+    more, the forest plot of the comparison (``comparison_forest``) follows the
+    distributions.
     """
     col = G.resolve_by(data.runs, by) if by is not None else G.default_by(data)
     scn = data.scenario
     runs = data.runs
-    figs: dict[str, Figure] = {
-        "outcomes_violin": outcome_distributions(runs, by=col),
-        "outcomes_ecdf": outcome_ecdfs(runs, by=col),
-        "members_over_time": station_time_series(data.steps, col, runs, scenario=scn),
-        "membership_heatmap": membership_heatmap(data.membership, col, runs, scenario=scn),
-        "partnership_network": partnership_network(data.membership, col, runs, scenario=scn),
-    }
+    out: list[tuple[str, Callable[[], Figure]]] = [
+        ("outcomes_distributions", lambda: outcome_distributions(runs, by=col))]
+    if col is not None and runs[col].nunique(dropna=False) > 1:
+        c = col
+        out.append(("comparison_forest", lambda: comparison_figures(
+            data, c, seed=seed, n_boot=n_boot)["comparison_forest"]))
+    out += [
+        ("outcomes_ecdf", lambda: outcome_ecdfs(runs, by=col)),
+        ("members_over_time", lambda: station_time_series(data.steps, col, runs, scenario=scn)),
+        ("membership_heatmap", lambda: membership_heatmap(data.membership, col, runs,
+                                                          scenario=scn)),
+        ("partnership_network", lambda: partnership_network(data.membership, col, runs,
+                                                            scenario=scn)),
+    ]
     for p in data.varied:
-        figs[sweep_stem(p)] = outcomes_vs_parameter(runs, p)
-    return figs
+        out.append((sweep_stem(p), lambda p=p: outcomes_vs_parameter(runs, p)))  # type: ignore[misc]
+    return out
+
+
+def figures(data: G.Data, by: str | None = None) -> dict[str, Figure]:
+    """The standard figures of a results folder (or folders), by file stem
+    (:func:`figure_builders`, all drawn)."""
+    return {stem: build() for stem, build in figure_builders(data, by)}
 
 
 def sweep_stem(parameter: str) -> str:

@@ -47,9 +47,21 @@ from stationsim.present.html import (
 )
 from stationsim.running.results import atomic_write
 
-__all__ = ["REPORT_NAME", "ReportContext", "Section", "build_sections", "figure_html",
-           "paragraph", "register_section", "render", "section_names", "table_html",
-           "text_html", "write_report"]
+__all__ = [
+    "REPORT_NAME",
+    "ReportContext",
+    "Section",
+    "build_sections",
+    "default_report_path",
+    "figure_html",
+    "paragraph",
+    "register_section",
+    "render",
+    "section_names",
+    "table_html",
+    "text_html",
+    "write_report",
+]
 
 
 def build_sections(ctx: ReportContext, names: Sequence[str] | None = None) -> list[Section]:
@@ -65,42 +77,68 @@ def build_sections(ctx: ReportContext, names: Sequence[str] | None = None) -> li
     return out
 
 
-def write_report(results_dir: str | Path, by: str | None = None, out: str | Path | None = None,
-                 *, seed: int = C.DEFAULT_SEED, n_boot: int = C.N_BOOT,
-                 extra: Sequence[Section] = (), names: Sequence[str] | None = None) -> Path:
-    """Write the HTML report of a results folder and return its path.
+def default_report_path(paths: Sequence[Path], labels: Sequence[str]) -> Path:
+    """``<folder>/report.html`` for one folder; for several, in the first:
+    ``report_<a>_vs_<b>.html``."""
+    if len(paths) == 1:
+        return paths[0] / REPORT_NAME
+    slug = "_vs_".join("".join(ch if ch.isalnum() else "_" for ch in lab).strip("_")
+                       for lab in labels)
+    return paths[0] / f"report_{slug}.html"
+
+
+def write_report(results_dir: str | Path | Sequence[str | Path], by: str | None = None,
+                 out: str | Path | None = None, *, seed: int = C.DEFAULT_SEED,
+                 n_boot: int = C.N_BOOT, extra: Sequence[Section] = (),
+                 names: Sequence[str] | None = None, progress: bool | None = None) -> Path:
+    """Write the HTML report of one or more results folders and return its path.
 
     Parameters
     ----------
-    results_dir : str or Path
-        A results folder of ``stationsim run`` or ``stationsim sweep``.
+    results_dir : str or Path, or a list of them
+        A results folder of ``stationsim run`` or ``stationsim sweep``; with
+        several, their runs are compared (grouped by folder unless ``by``).
     by : str, optional
         Group column (or ``rule``); default :func:`stationsim.analysis.groups.default_by`.
     out : str or Path, optional
-        The HTML file (default ``<results_dir>/report.html``).
+        The HTML file (default :func:`default_report_path`).
     seed, n_boot
         Bootstrap seed and resamples of the comparison.
     extra : list of Section
         Sections appended after the registered ones.
     names : list of str, optional
         Only these registered sections (default: all).
+    progress : bool, optional
+        Progress on stderr (:mod:`stationsim.running.progress`); None: the process default.
 
     Raises
     ------
     FileNotFoundError
-        The folder is missing or not a complete results folder.
+        A folder is missing or not a complete results folder.
     stationsim.analysis.groups.GroupingError
         ``by`` names no column.
     """
-    path = Path(results_dir)
-    data = G.load([path])
+    from stationsim.running.progress import Progress
+
+    paths = ([Path(results_dir)] if isinstance(results_dir, str | Path)
+             else [Path(p) for p in results_dir])
+    data = G.load(paths)
     col = G.resolve_by(data.runs, by) if by is not None else G.default_by(data)
-    ctx = ReportContext(path=path, data=data, by=col, seed=seed, n_boot=n_boot)
-    parts = [*build_sections(ctx, names), *extra]
+    ctx = ReportContext(path=paths[0], data=data, by=col, seed=seed, n_boot=n_boot,
+                        paths=paths, progress=progress)
+    builders = [(n, b) for n, b in _BUILDERS if names is None or n in names]
+    parts: list[Section] = []
+    with Progress(len(builders), "report", "section", enabled=progress) as prog:
+        for name, _ in builders:
+            parts.extend(build_sections(ctx, [name]))
+            prog.update()
+    parts.extend(extra)
     title = f"stationsim report: {data.scenario}"
-    subtitle = f"{data.kind} · {P.describe_runs(data.runs, col)} · {path.resolve().name}"
+    where = " vs ".join(data.labels) if len(paths) > 1 else paths[0].resolve().name
+    subtitle = f"{data.kind} · {P.describe_runs(data.runs, col)} · {where}"
     doc = render(parts, title, subtitle)
-    target = Path(out) if out is not None else path / REPORT_NAME
+    target = Path(out) if out is not None else default_report_path(paths, data.labels)
+
     def _write(tmp: Path) -> None:
         tmp.write_text(doc, encoding="utf-8")
     atomic_write(target, _write)

@@ -20,6 +20,7 @@ import pandas as pd
 from stationsim.analysis import compare as C
 from stationsim.analysis import discovery as D
 from stationsim.analysis import experiment as E
+from stationsim.analysis import groups as G
 from stationsim.analysis import sensitivity as S
 from stationsim.present import plots as P
 from stationsim.present.html import (
@@ -44,7 +45,9 @@ def overview_section(ctx: ReportContext) -> Section:
     d = ctx.data
     meta = d.meta[0] if d.meta else {}
     items: list[tuple[str, Any]] = [
-        ("results folder", str(ctx.path)),
+        ("results folder" if len(ctx.paths) < 2 else "results folders",
+         ", ".join(f"{lab} = {p}" for lab, p in zip(d.labels, ctx.paths, strict=False))
+         if len(ctx.paths) > 1 else str(ctx.path)),
         ("scenario", d.scenario),
         ("description", _description(meta)),
         ("kind", d.kind),
@@ -65,47 +68,138 @@ def _description(meta: dict[str, Any]) -> str:
     return m.group(1) if m else ""
 
 
+#: Heading of each standard figure, in words, by file stem.
+HEADINGS = {
+    "outcomes_distributions": "Outcomes per run, group by group",
+    "comparison_forest": "Forest plot of the differences between groups",
+    "outcomes_ecdf": "Cumulative distributions of the outcomes",
+    "members_over_time": "Members of each station over time",
+    "membership_heatmap": "Who is a member at the end: state by station",
+    "partnership_network": "Partnership network",
+}
 #: Caption of each standard figure, by file stem.
 CAPTIONS = {
-    "outcomes_violin": "Distribution of the main outcomes per run and group: violin (density), "
-                       "every run as a point, black bar = median.",
+    "outcomes_distributions": "Distribution of the main outcomes per run and group, side by "
+                              "side: every run a point, black bar = median; a box (quartiles, "
+                              "whiskers 5-95 %) for counts and other outcomes with few values, "
+                              "a violin (density) for continuous ones. Durations of runs where "
+                              "the event never happened are triangles on a 'never (censored)' "
+                              "row, not numbers.",
+    "comparison_forest": "Forest plot: for each main outcome, the difference in means of each "
+                         "group from the reference group (dot) with its 95 % percentile "
+                         "bootstrap interval (bar), and Cliff's delta on the right.",
     "outcomes_ecdf": "Empirical cumulative distribution of the same outcomes: the share of runs "
-                     "with a value at most x.",
+                     "with a value at most x (censored durations: the share of runs in which "
+                     "the event happened by x).",
     "members_over_time": "Members of each station per year while it is open: median over runs "
-                         "(line) and the 5-95 % band of runs.",
+                         "(line), the 5-95 % band of runs, and the station's guest slots "
+                         "(dotted).",
     "membership_heatmap": "Share of runs in which each state is a member of each station at the "
-                          "end of the run; states ordered by alignment (-1 U.S.-aligned at the "
-                          "top, +1 China-aligned at the bottom); hosts outlined.",
+                          "end of the run, one column per station and group; states ordered by "
+                          "alignment (-1 U.S.-aligned at the top, +1 China-aligned at the "
+                          "bottom); hosts outlined.",
     "partnership_network": "Partnership network: stations as hubs, member states as spokes; "
                            "edge width = share of runs in which the link held at the end.",
 }
 
 
+def heading(stem: str, varied: dict[str, str] | None = None) -> str:
+    """The heading of a figure in words (sweep figures: 'Outcomes against <parameter>')."""
+    if stem in HEADINGS:
+        return HEADINGS[stem]
+    if varied and stem in varied:
+        return f"Outcomes against {varied[stem]}"
+    return stem.replace("_", " ").capitalize()
+
+
 def figures_section(ctx: ReportContext) -> Section:
-    """Every figure of :func:`stationsim.present.plots.figures`, embedded."""
+    """Every figure of :func:`stationsim.present.plots.figure_builders` but the forest plot
+    (in *Comparison*), embedded, under headings in words."""
+    from stationsim.running.progress import Progress
+
     parts = []
     params = {P.sweep_stem(p): p for p in ctx.data.varied}
-    for stem, fig in P.figures(ctx.data, ctx.by).items():
-        cap = CAPTIONS.get(stem) or (
-            f"Outcomes against the varied parameter {params.get(stem, stem)}: each run a "
-            f"point; the line joins the medians.")
-        parts.append(f'<h3 id="fig-{html.escape(stem)}">{html.escape(stem)}</h3>'
-                     + figure_html(fig, cap, alt=stem))
-        fig.clear()
+    builders = [(stem, build) for stem, build in P.figure_builders(ctx.data, ctx.by)
+                if stem != "comparison_forest"]
+    with Progress(len(builders), "report figures", "figure", enabled=ctx.progress) as prog:
+        for stem, build in builders:
+            fig = build()
+            cap = CAPTIONS.get(stem) or (
+                f"Outcomes against the varied parameter {params.get(stem, stem)}: each run a "
+                f"point; the line joins the medians.")
+            parts.append(f'<h3 id="fig-{html.escape(stem)}">{html.escape(heading(stem, params))}'
+                         f'</h3>' + figure_html(fig, cap, alt=stem))
+            fig.clear()
+            prog.update()
     return Section("Figures", "\n".join(parts))
 
 
+def worded(df: pd.DataFrame, runs: pd.DataFrame, column: str = "outcome") -> pd.DataFrame:
+    """``df`` with its outcome column in words (``CSS members at end``), the unit beside it
+    and the column name kept as ``column`` for reference."""
+    out = df.copy()
+    labels = [P.outcome_label(str(c), runs) for c in out[column]]
+    out.insert(0, "unit", [u for _, u, _ in labels])
+    out.insert(0, "outcome in words", [h for h, _, _ in labels])
+    return out.rename(columns={column: "column"})
+
+
+def per_group_table(runs: pd.DataFrame, by: str, outcomes: Sequence[str]) -> pd.DataFrame:
+    """One row per outcome, per group: ``median [5 %, 95 %]`` and the mean."""
+    s = C.summarise(runs, by, outcomes)
+    col = G.resolve_by(runs, by)
+    rows = []
+    for oc in outcomes:
+        part = s[s["outcome"] == oc]
+        row: dict[str, Any] = {"outcome": oc}
+        flag = P.censor_flag(oc, runs)
+        for (_lev, grp), (_, r) in zip(G.split(runs, col), part.iterrows(), strict=True):
+            g = r["group"]
+            never = int(grp[flag].fillna(False).astype(bool).sum()) if flag else 0
+            if never:  # a censored duration: the stored number is not a duration
+                obs = pd.to_numeric(grp.loc[~grp[flag].fillna(False).astype(bool), oc],
+                                    errors="coerce").dropna().to_numpy(float)
+                med = P.censored_median(obs, never)
+                row[f"{g}: median [5 %, 95 %]"] = (
+                    f"{C.fmt_number(med) if med < float('inf') else 'never'} "
+                    f"(never in {never} of {len(grp)} runs)")
+                row[f"{g}: mean"] = "NA (censored)"
+                continue
+            row[f"{g}: median [5 %, 95 %]"] = (f"{C.fmt_number(r['median'])} "
+                                              f"[{C.fmt_number(r['p05'])}, "
+                                              f"{C.fmt_number(r['p95'])}]")
+            row[f"{g}: mean"] = C.fmt_number(r["mean"])
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def comparison_section(ctx: ReportContext) -> Section:
-    """The comparison between groups (:func:`stationsim.analysis.compare.compare`), or why
-    there is none."""
+    """The comparison between groups (:func:`stationsim.analysis.compare.compare`): the forest
+    plot, the outcomes per group and the differences, or why there is none."""
     if ctx.by is None or ctx.data.runs[ctx.by].nunique(dropna=False) < 2:
         return Section("Comparison", paragraph(
-            "One group only: no comparison. Group the runs with --by COLUMN, or compare two "
-            "results folders with `stationsim compare DIR1 DIR2`."))
-    comp = C.compare(ctx.data.runs, ctx.by, seed=ctx.seed, n_boot=ctx.n_boot)
+            "One group only: no comparison. Group the runs with --by COLUMN, or give several "
+            "results folders: `stationsim report DIR1 DIR2 --out compare.html`."))
+    runs = ctx.data.runs
+    comp = C.compare(runs, ctx.by, seed=ctx.seed, n_boot=ctx.n_boot)
     ctx.cache["comparison"] = comp
     head = "".join(paragraph(h) for h in comp.header())
-    return Section("Comparison", head + f'<div class="scroll">{table_html(comp.display())}</div>')
+    fig = P.forest_plot(comp.table, runs, by=comp.by, scenario=ctx.data.scenario)
+    forest = ('<h3 id="fig-comparison_forest">Forest plot of the differences</h3>'
+              + figure_html(fig, "Forest plot: " + CAPTIONS["comparison_forest"].split(": ", 1)[1],
+                            alt="comparison_forest"))
+    fig.clear()
+    keys = [c for c in P.key_outcomes(runs) if c in set(comp.table["outcome"])]
+    rest = [c for c in pd.unique(comp.table["outcome"]) if c not in keys]
+    groups = worded(per_group_table(runs, ctx.by, [*keys, *rest]), runs)
+    diffs = worded(comp.display(), runs)
+    return Section("Comparison", head + forest
+                   + "<h3>Outcomes per group</h3>"
+                   + paragraph(f"Each outcome per {ctx.by}: median with the 5 % and 95 % "
+                               "quantiles of the runs, and the mean; the main outcomes first.")
+                   + f'<div class="scroll">{table_html(groups)}</div>'
+                   + "<h3>Differences from the reference group</h3>"
+                   + f'<div class="scroll">{table_html(diffs)}</div>')
 
 
 def summary_section(ctx: ReportContext) -> Section:
@@ -196,8 +290,9 @@ def experiment_section(ctx: ReportContext) -> Section | None:
                              "verdict": tests["verdict"]}).astype({"effect": float,
                                                                    "ci_low": float,
                                                                    "ci_high": float})
-    fig = E.effects_figure(fig_rows, f"{res['claim']}: effects")
-    parts.append(figure_html(fig, "Effect of each test with its confidence interval."))
+    fig = _readable(E.effects_figure(fig_rows, f"{res['claim']}: effects"), len(fig_rows))
+    parts.append(figure_html(fig, "Forest plot: effect of each test (dot) with its confidence "
+                                  "interval (bar) and the claim's threshold (dashed)."))
     rob = res.get("robustness")
     if rob:
         table = pd.DataFrame(rob["points"])
@@ -219,7 +314,7 @@ def experiment_section(ctx: ReportContext) -> Section | None:
                                  "ci_high": table[f"{name}.ci_high"].astype(float),
                                  "threshold": _threshold(t["claim"]),
                                  "verdict": table[f"{name}.verdict"]})
-            fig = E.effects_figure(rows, f"robustness of test {name}")
+            fig = _readable(E.effects_figure(rows, f"robustness of test {name}"), len(rows))
             parts.append(figure_html(fig, f"Test {name} at every point of the grid."))
     src = res.get("source", "")
     text = ""
@@ -230,6 +325,12 @@ def experiment_section(ctx: ReportContext) -> Section | None:
         parts.append(f"<h3>Experiment file</h3>{paragraph(src)}{text_html(text)}")
     return Section(f"Experiment {res['name']}", "\n".join(parts),
                    anchor="experiment")
+
+
+def _readable(fig: Any, rows: int) -> Any:
+    """A forest-style figure tall enough to read: 0.45 in per row plus 1.6 in of margins."""
+    fig.set_size_inches(fig.get_figwidth(), max(fig.get_figheight(), 1.6 + 0.45 * rows))
+    return fig
 
 
 def _threshold(claim: str) -> float:

@@ -718,7 +718,8 @@ def execute(job: Job, out: Path, manifest: dict[str, Any], *, workers: int | Non
     resume : bool
         Continue an interrupted job in ``out`` (see the module docstring).
     progress : bool, optional
-        Show a progress bar on stderr; default: only when stderr is a terminal.
+        Show progress on stderr (:class:`stationsim.running.progress.Progress`: a bar on a
+        terminal, else plain lines at every 10 %); default: the process default (shown).
     log : callable, optional
         Receives one-line notes (parts redone, timing).
 
@@ -762,7 +763,7 @@ def _execute_locked(job: Job, out: Path, manifest: dict[str, Any], *, workers: i
                     backend: str, scheduler: str | None, resume: bool, progress: bool | None,
                     label: str, log: Any) -> dict[str, Any]:
     """:func:`execute` with ``out`` created and locked."""
-    from tqdm import tqdm
+    from stationsim.running.progress import Progress
 
     t0 = time.perf_counter()
     note = log or (lambda msg: None)
@@ -823,9 +824,8 @@ def _execute_locked(job: Job, out: Path, manifest: dict[str, Any], *, workers: i
         todo = [k for k in range(job.n_chunks) if k not in done]
         out.mkdir(parents=True, exist_ok=True)
         save("running")
-        bar = tqdm(total=job.total_runs, initial=runs_done, unit="run", desc=label or job.kind,
-                   file=sys.stderr, disable=None if progress is None else not progress,
-                   smoothing=0.05, dynamic_ncols=True)
+        bar = Progress(job.total_runs, label or job.kind, "run", enabled=progress,
+                       initial=runs_done, stream=sys.stderr)
         last_save = time.monotonic()
         for k, tables in runner.results(todo):
             for name in TABLES:
