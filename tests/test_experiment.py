@@ -337,3 +337,120 @@ def test_cli_bad_file_exit_2_and_good_file_verdict(tmp_path: Path) -> None:
     proc = subprocess.run([_console_script(), "experiment", str(good), "--out", str(out)],
                           capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 2 and "not empty" in proc.stderr
+
+
+# ----------------------------------------------------------------- claim maps (issue 14)
+
+_MAP = """
+name = "map_check"
+claim = "constructed"
+statement = "the CSS is open at the end of the run"
+base = "{base}"
+replications = 8
+seed = 3
+steps = 2
+
+[[arms]]
+name = "as_is"
+
+[[tests]]
+name = "open"
+outcome = "css_open"
+direction = "greater"
+threshold = 0.5
+
+[by_construction]
+term = "stations.CSS.open_from"
+
+[map]
+replications = 8
+levels_2d = 2
+
+[[deciding]]
+path = "stations.CSS.open_from"
+low = 2022
+high = 2025
+levels = 4
+source = "constructed: open within the run's two years (2022, 2023) on exactly half the range"
+
+[[deciding]]
+path = "parameters.learn_rate"
+low = 0.1
+high = 0.5
+levels = 2
+source = "the parameter's bounds (model/params.py); not fitted"
+"""
+
+
+def test_claim_map_holds_on_the_known_half(tmp_path: Path) -> None:
+    path = tmp_path / "m.toml"
+    path.write_text(_MAP.format(base=(ROOT / "scenarios" / "css_vs_iss.toml").as_posix()),
+                    encoding="utf-8")
+    exp = E.load_experiment(path)
+    assert [d.grid() for d in exp.deciding] == [[2022, 2023, 2024, 2025], [0.1, 0.5]]
+    lines: list[str] = []
+    res = E.run_experiment(exp, tmp_path / "out", workers=1, log=lines.append)
+    out = tmp_path / "out"
+    one = pd.read_csv(out / "claim_map_open_from.csv")
+    assert one["stations.CSS.open_from"].tolist() == [2022, 2023, 2024, 2025]
+    assert one["verdict"].tolist() == ["supported", "supported", "not supported",
+                                       "not supported"]
+    assert set(one["open.method"]) == {"wilson"}
+    maps = {m.stem: m for m in res.maps}
+    assert maps["open_from"].share_supported() == 0.5
+    assert maps["learn_rate"].share_supported() == 1.0   # open_from as in the scenario
+    two = maps["open_from__learn_rate"]
+    assert len(two.table) == 4 and two.share_supported() == 0.5
+    for stem in ("open_from", "learn_rate", "open_from__learn_rate"):
+        assert (out / f"claim_map_{stem}.png").is_file()
+        assert (out / f"claim_map_{stem}.csv").is_file()
+    tests = pd.read_csv(out / "tests.csv")
+    assert {"ci_low", "ci_high", "method", "stopped_by"} <= set(tests.columns)
+    assert tests["assumption"].iloc[0] == "assumption: by construction of stations.CSS.open_from"
+    assert "assumption" in res.text()
+    # progress: runs done / planned, arms and grid points, as plain lines
+    total = 8 + 8 * (4 + 2 + 4)
+    assert lines[0].endswith(f"{total} runs planned")
+    assert lines[-1].startswith(f"map_check: [{total}/{total} runs]")
+    assert any("4 grid points" in ln for ln in lines)
+    write_report(out)
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "claim_map_open_from.png" in html and "by construction" in html
+
+
+def test_deciding_parameter_set_by_an_arm_is_refused(tmp_path: Path) -> None:
+    text = _MAP.format(base=(ROOT / "scenarios" / "css_vs_iss.toml").as_posix()).replace(
+        'name = "as_is"', 'name = "as_is"\nset = { "parameters.learn_rate" = 0.2 }')
+    path = tmp_path / "bad.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ScenarioError, match=r"deciding\[1\].path"):
+        E.load_experiment(path)
+
+
+_PREC = _SMALL.replace("[robustness]\n", "[precision]\nhalf_width = {hw}\nmax_replications = "
+                       "{cap}\n\n[robustness]\n", 1)
+
+
+@pytest.mark.parametrize(("hw", "cap", "stopped"), [(1000.0, 12, "precision"),
+                                                     (1e-9, 7, "cap")])
+def test_precision_grows_replications_until_target_or_cap(tmp_path: Path, hw: float, cap: int,
+                                                          stopped: str) -> None:
+    text = _PREC.format(base=(ROOT / "scenarios" / "css_vs_iss.toml").as_posix(), hw=hw,
+                        cap=cap)
+    path = tmp_path / "p.toml"
+    path.write_text(text, encoding="utf-8")
+    res = E.run_experiment(path, tmp_path / "out", steps=2, workers=1, robustness=False)
+    assert res.stopped_by == stopped
+    assert res.replications == (3 if stopped == "precision" else cap)
+    runs = pd.read_parquet(tmp_path / "out" / "runs.parquet")
+    assert len(runs) == 2 * res.replications
+    assert runs.groupby("arm", observed=True)["replication"].apply(sorted).map(list).tolist() \
+        == [list(range(res.replications))] * 2
+    assert runs["run_id"].is_unique
+    if stopped == "cap":
+        # the grown experiment's runs are those of a fixed one with as many replications
+        fixed = E.run_experiment(path, tmp_path / "fixed", steps=2, workers=1,
+                                 robustness=False, replications=cap)
+        assert fixed.stopped_by == "cap"
+        direct = pd.read_parquet(tmp_path / "fixed" / "runs.parquet")
+        assert runs["run_seed"].tolist() == direct["run_seed"].tolist()
