@@ -1162,7 +1162,7 @@ def _map_plan(ex: Experiment) -> list[tuple[str, list[dict[str, Any]], list[Dime
     """The claim maps: one per deciding parameter, and the first two together."""
     dims = list(ex.deciding)
     stems = _stems([d.path for d in dims])
-    plan = [(stems[d.path], [{d.path: v} for v in d.grid()], [d]) for d in dims]
+    plan = [(stems[d.path], [{d.path: v} for v in _tidy(d.grid())], [d]) for d in dims]
     if len(dims) >= 2 and ex.spec.map.two_d:
         a, b = dims[0], dims[1]
         ga = _regrid(a, ex.spec.map.levels_2d)
@@ -1173,7 +1173,12 @@ def _map_plan(ex: Experiment) -> list[tuple[str, list[dict[str, Any]], list[Dime
 
 
 def _regrid(d: Dimension, levels: int) -> list[Any]:
-    return Dimension(d.path, d.kind, d.low, d.high, d.values, levels).grid()
+    return _tidy(Dimension(d.path, d.kind, d.low, d.high, d.values, levels).grid())
+
+
+def _tidy(values: Sequence[Any]) -> list[Any]:
+    """Grid values without float noise (0.4625, not 0.46249999999999997)."""
+    return [float(f"{v:.10g}") if isinstance(v, float) else v for v in values]
 
 
 def _stems(paths: Sequence[str]) -> dict[str, str]:
