@@ -18,6 +18,8 @@ from stationsim.present.report import write_report
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPERIMENTS = sorted((ROOT / "scenarios" / "experiments").glob("h*.toml"))
+#: Every shipped experiment file: H1-H6 and the claims added by issue 14.
+ALL_EXPERIMENTS = sorted((ROOT / "scenarios" / "experiments").glob("*.toml"))
 
 
 # ----------------------------------------------------------------- verdict logic
@@ -200,6 +202,24 @@ def test_guest_outcomes_on_a_constructed_membership_table() -> None:
         [0.5, pytest.approx(1 / 2)]
 
 
+def test_aligned_condition_state_value_and_channel_outcomes() -> None:
+    mem = _membership()
+    # CHN +1; PAK aligned (+0.5), NGA neutral (0), RUS aligned (+0.4); USA -1
+    mem["alignment"] = mem["iso3"].map({"CHN": 1.0, "USA": -1.0, "PAK": 0.5, "NGA": 0.0,
+                                        "RUS": 0.4})
+    mem["net_utility"] = np.where(mem["iso3"] == "RUS", 2.5, 0.0) + mem["replication"]
+    runs = pd.DataFrame({"replication": [0, 1], "css_channel": ["un", "bilateral"]})
+    steps = pd.DataFrame(columns=["replication", "station", "open"])
+    share = E.outcome_values(_spec(kind="guest_share", where=["aligned"]), runs, steps, mem,
+                             _params())
+    assert share.tolist() == [0.5, pytest.approx(2 / 3)]
+    ch = E.outcome_values(_spec(kind="channel_is", value="un"), runs, steps, mem, _params())
+    assert ch.tolist() == [1.0, 0.0]
+    sv = E.outcome_values(E.OutcomeSpec(kind="state_value", station="ISS", state="RUS",
+                                        column="net_utility"), runs, steps, mem, _params())
+    assert sv.tolist() == [2.5, 3.5]
+
+
 def test_guest_share_without_members_is_missing_and_step_mean() -> None:
     mem = _membership()
     mem = mem[~((mem["replication"] == 1) & (mem["station"] == "CSS") & (mem["role"] != "host"))]
@@ -227,11 +247,25 @@ def test_one_file_per_claim() -> None:
         assert exp.points, f"{p.name}: no robustness grid"
 
 
-@pytest.mark.parametrize("path", EXPERIMENTS, ids=lambda p: p.stem)
+def test_every_file_declares_its_deciding_parameters_and_papers() -> None:
+    names = {p.stem for p in ALL_EXPERIMENTS}
+    assert {"s001_transparency_legal", "s003_iss_end", "s004_channel_choice",
+            "foley_interkosmos"} <= names
+    flagged = {}
+    for p in ALL_EXPERIMENTS:
+        exp = E.load_experiment(p)
+        assert exp.deciding and exp.spec.papers, p.name
+        assert all(d.source for d in exp.spec.deciding)
+        if exp.spec.by_construction is not None:
+            flagged[exp.spec.claim] = exp.spec.by_construction.term
+    assert flagged["H5"] == "parameters.un_trust_relief" and "spoke" in flagged["H6"]
+
+
+@pytest.mark.parametrize("path", ALL_EXPERIMENTS, ids=lambda p: p.stem)
 def test_every_experiment_runs_small(path: Path, tmp_path: Path) -> None:
     exp = E.load_experiment(path)
     res = E.run_experiment(exp, tmp_path / "out", replications=4, steps=3, workers=1,
-                           robustness=False)
+                           robustness=False, claim_map=False)
     assert res.verdict in E.VERDICTS
     assert [t.name for t in res.tests] == [t.name for t in exp.spec.tests]
     for t in res.tests:

@@ -61,9 +61,15 @@ per run, computed from the membership or steps table:
   and the number of runs used is reported).
 * ``step_mean``: the mean of a steps-table ``column`` of ``station`` over the
   years it was open during the run.
+* ``state_value``: one state's (``state = "CHN"``) value of a membership-table
+  ``column`` (``net_utility``, ``years_member``, ``n_joins``, ``flights``) at
+  ``station``.
+* ``channel_is``: 1.0 if the station's channel at the end is ``value``
+  (``un`` / ``bilateral``; a host left to choose, ``channel = "auto"``), else 0.0.
 
 ``where`` conditions: ``regional`` (the station host's continent, or UN
-sub-region, as ``regional_scope`` says), ``developing``, ``major_power``
+sub-region, as ``regional_scope`` says), ``aligned`` (on the host's side of
+the alignment axis: alignment times the host's > 0), ``developing``, ``major_power``
 (capability >= ``major_power_threshold``), ``capable`` (>=
 ``capable_threshold``), ``low_capability`` (<= ``low_capability_threshold``),
 ``member_of:<STATION>`` (a member of that station at any time in the run);
@@ -148,7 +154,9 @@ Verdict = Literal["supported", "not supported", "inconclusive"]
 VERDICTS: tuple[Verdict, ...] = ("supported", "not supported", "inconclusive")
 CLAIMS = ("H1", "H2", "H3", "H4", "H5", "H6")
 #: ``where`` conditions of derived outcomes (``member_of:<STATION>`` and ``not:`` aside).
-CONDITIONS = ("regional", *MEMBER_CLASSES)
+CONDITIONS = ("regional", "aligned", *MEMBER_CLASSES)
+#: Membership-table columns a ``state_value`` outcome may read.
+_STATE_COLUMNS = ("net_utility", "years_member", "n_joins", "flights")
 #: Name of the experiment's results file inside its folder.
 RESULT_FILE = "experiment.json"
 
@@ -170,11 +178,14 @@ class ArmSpec(_Strict):
 class OutcomeSpec(_Strict):
     """A derived outcome, one value per run (see the module docstring)."""
 
-    kind: Literal["guest_share", "guest_count", "guest_any", "step_mean"]
+    kind: Literal["guest_share", "guest_count", "guest_any", "step_mean", "state_value",
+                  "channel_is"]
     station: str
     where: list[str] = Field(default_factory=list)
     among: Literal["ever", "end"] = "ever"
     column: str | None = None
+    state: str | None = None
+    value: str | None = None
 
 
 class TestSpec(_Strict):
@@ -427,6 +438,18 @@ def _check_outcomes(spec: ExperimentSpec, scn: Scenario, src: str) -> None:
         if oc.station not in stations:
             raise ScenarioError(f"{where}.station: unknown station {oc.station!r}; allowed: "
                                 + ", ".join(stations))
+        if oc.kind == "state_value":
+            if oc.state is None or oc.column not in _STATE_COLUMNS or oc.where:
+                raise ScenarioError(f"{where}: state_value needs state = <ISO3> and column = "
+                                    f"one of {', '.join(_STATE_COLUMNS)} (no where)")
+            if oc.state not in {str(a.iso3) for a in model.agents}:  # type: ignore[attr-defined]
+                raise ScenarioError(f"{where}.state: unknown state {oc.state!r}")
+            continue
+        if oc.kind == "channel_is":
+            if oc.value not in ("un", "bilateral") or oc.where or oc.column:
+                raise ScenarioError(f"{where}.value: channel_is needs value = \"un\" or "
+                                    "\"bilateral\" (no where, no column)")
+            continue
         if oc.kind == "step_mean":
             allowed = [c for c in STEP_COLUMNS if c not in ("step", "year", "station")]
             if oc.column not in allowed:
@@ -657,6 +680,14 @@ def outcome_values(outcome: str | OutcomeSpec, runs: pd.DataFrame, steps: pd.Dat
         return pd.Series(pd.to_numeric(vals, errors="coerce").to_numpy(dtype=float,
                                                                       na_value=np.nan),
                          index=index, name=outcome)
+    if outcome.kind == "channel_is":
+        col = runs[f"{outcome.station.lower()}_channel"].astype(str)
+        return pd.Series((col == outcome.value).to_numpy(dtype=float), index=index)
+    if outcome.kind == "state_value":
+        mem = membership[(membership["station"] == outcome.station)
+                         & (membership["iso3"] == outcome.state)]
+        out = mem.groupby(key)[str(outcome.column)].sum()
+        return out.reindex(index).astype(float)
     if outcome.kind == "step_mean":
         st = steps[(steps["station"] == outcome.station) & steps["open"].astype(bool)]
         out = st.groupby(key)[str(outcome.column)].mean()
@@ -688,6 +719,11 @@ def _condition(term: str, guests: pd.DataFrame, host: pd.DataFrame, membership: 
         mask = MEMBER_CLASSES[term](guests["capability"].to_numpy(dtype=float),
                                     guests["developing"].to_numpy(dtype=bool), params)
         return pd.Series(mask, index=guests.index)
+    if term == "aligned":  # on the host's side of the alignment axis
+        place = host[[*key, "alignment"]].rename(columns={"alignment": "_host_al"})
+        merged = guests[[*key, "alignment"]].merge(place, on=key, how="left")
+        prod = merged["alignment"].to_numpy(dtype=float) * merged["_host_al"].to_numpy(dtype=float)
+        return pd.Series(prod > 0, index=guests.index)
     if term == "regional":
         scope = "continent" if params["regional_scope"] == "continent" else "region"
         place = host[[*key, scope]].rename(columns={scope: "_host_place"})
@@ -898,9 +934,13 @@ def _outcome_label(oc: str | OutcomeSpec) -> str:
     bits = [oc.kind, oc.station]
     if oc.column:
         bits.append(oc.column)
+    if oc.state:
+        bits.insert(2, oc.state)
+    if oc.value:
+        bits.append(oc.value)
     if oc.where:
         bits.append("&".join(oc.where))
-    if oc.kind != "step_mean":
+    if oc.kind.startswith("guest_"):
         bits.append(oc.among)
     return ":".join(bits)
 
