@@ -89,6 +89,49 @@ the verdict when two points that differ only in it get different verdicts;
 the summary (:func:`robustness_summary`) says "robust" when every point
 agrees, else "depends on X".
 
+**Intervals** (:mod:`stationsim.analysis.stats`).  A test of one arm whose
+outcome is 0/1 per run (``guest_any``, ``channel_is``, a boolean column) gets
+the proportion interval ``proportion`` (``wilson``, default, or
+``clopper-pearson``): 0 of 30 runs gives ``[0, 0.114]``, not ``[0, 0]``.
+Every other test: the percentile bootstrap of :func:`scipy.stats.bootstrap`
+(paired over replications with common random numbers), its generator seeded
+from ``boot_seed`` and the test's name.  ``tests.csv`` gives each test's
+``ci_low``, ``ci_high``, ``method`` and ``half_width``.
+
+**Precision** (optional)::
+
+    [precision]
+    half_width = 0.5          # every primary test's interval half-width at most this
+    max_replications = 800    # ... or stop here
+
+runs ``replications`` first, then more (replications ``R .. R' - 1``, seeded
+as a longer run would be) until every primary half-width reaches the target
+or the cap; ``tests.csv`` says which (``stopped_by``: ``precision``, ``cap``,
+or ``fixed`` without the table).
+
+**Deciding parameters and claim maps**::
+
+    [[deciding]]                       # a parameter or scenario field that can decide the claim
+    path = "parameters.un_trust_relief"
+    low = 0.0
+    high = 0.5
+    source = "bounds in model/params.py; not fitted (calibrate does not identify it)"
+    [map]                              # optional: points per axis, replications per point
+    levels = 5
+    levels_2d = 4
+    replications = 20
+
+Every arm is run over ``levels`` evenly spaced values of each deciding range
+(and the first two together on a ``levels_2d`` grid); each point gets its
+tests' estimates and a verdict, written as ``claim_map_<p>.csv`` / ``.png``
+(``claim_map_<p1>__<p2>``), and the share of points where the claim is
+supported is reported (:class:`ClaimMap`).  A deciding field must not be set
+by an arm.
+
+**By construction.**  ``[by_construction] term = "..."`` names the term of
+the model that writes the claim's effect in; the verdict is then labelled an
+assumption (``tests.csv`` column ``assumption``, the text and the report).
+
 Results (``stationsim experiment FILE --out DIR``): ``DIR/arms/<arm>/`` and
 ``DIR/robustness/<arm>/`` are ordinary results folders of the executor; ``DIR``
 itself holds the arms' tables together (an ``arm`` column; ``run_id`` numbers
@@ -1066,9 +1109,11 @@ def _evaluate(exp: Experiment, tabs: dict[str, dict[str, pd.DataFrame]],
                                          _params_of(exp.arms[arm], point))
             if isinstance(values[arm].index, pd.MultiIndex):
                 values[arm] = values[arm].droplevel("point")
+        # a proportion interval only for outcomes that are 0/1 per run by design
+        indicator = isinstance(t.outcome, str) or t.outcome.kind in ("guest_any", "channel_is")
         est = estimate(values, weights, paired=spec.common_random_numbers,
                        rng=_rng(spec.boot_seed, t.name, salt), n_boot=spec.n_boot,
-                       level=spec.level, proportion=spec.proportion)
+                       level=spec.level, proportion=spec.proportion if indicator else "none")
         results.append(TestResult(t.name, _outcome_label(t.outcome), weights, t.direction,
                                   t.threshold, est,
                                   verdict(est.ci_low, est.ci_high, t.direction, t.threshold),
