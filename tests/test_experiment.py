@@ -488,3 +488,19 @@ def test_precision_grows_replications_until_target_or_cap(tmp_path: Path, hw: fl
         assert fixed.stopped_by == "cap"
         direct = pd.read_parquet(tmp_path / "fixed" / "runs.parquet")
         assert runs["run_seed"].tolist() == direct["run_seed"].tolist()
+
+
+def test_cli_progress_lines_when_not_a_terminal_and_quiet(tmp_path: Path) -> None:
+    good = tmp_path / "good.toml"
+    good.write_text(_SMALL.format(base=(ROOT / "scenarios" / "css_vs_iss.toml").as_posix()),
+                    encoding="utf-8")
+    base = [sys.executable, "-m", "stationsim", "experiment", str(good), "--steps", "2",
+            "--workers", "1", "--no-robustness"]
+    proc = subprocess.run([*base, "--out", str(tmp_path / "a")], capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert "6 runs planned" in proc.stderr                 # 2 arms x 3 replications
+    assert "small_h2: [6/6 runs] arms: arm qpq (3 runs)" in proc.stderr
+    proc = subprocess.run([*base, "--out", str(tmp_path / "b"), "-q"], capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert proc.returncode == 0 and "runs]" not in proc.stderr
