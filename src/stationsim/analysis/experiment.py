@@ -1291,10 +1291,6 @@ def _grid_table(ex: Experiment, rtabs: dict[str, dict[str, pd.DataFrame]],
     return pd.DataFrame(rows)
 
 
-def _robustness_table(ex: Experiment, rtabs: dict[str, dict[str, pd.DataFrame]]) -> pd.DataFrame:
-    return _grid_table(ex, rtabs, ex.points)
-
-
 @dataclass
 class ClaimMap:
     """The verdict and effects over a deciding parameter's range (or two parameters')."""
