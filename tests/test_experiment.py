@@ -18,6 +18,8 @@ from stationsim.present.report import write_report
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPERIMENTS = sorted((ROOT / "scenarios" / "experiments").glob("h*.toml"))
+#: Every shipped experiment file: H1-H6 and the claims added by issue 14.
+ALL_EXPERIMENTS = sorted((ROOT / "scenarios" / "experiments").glob("*.toml"))
 
 
 # ----------------------------------------------------------------- verdict logic
@@ -200,6 +202,24 @@ def test_guest_outcomes_on_a_constructed_membership_table() -> None:
         [0.5, pytest.approx(1 / 2)]
 
 
+def test_aligned_condition_state_value_and_channel_outcomes() -> None:
+    mem = _membership()
+    # CHN +1; PAK aligned (+0.5), NGA neutral (0), RUS aligned (+0.4); USA -1
+    mem["alignment"] = mem["iso3"].map({"CHN": 1.0, "USA": -1.0, "PAK": 0.5, "NGA": 0.0,
+                                        "RUS": 0.4})
+    mem["net_utility"] = np.where(mem["iso3"] == "RUS", 2.5, 0.0) + mem["replication"]
+    runs = pd.DataFrame({"replication": [0, 1], "css_channel": ["un", "bilateral"]})
+    steps = pd.DataFrame(columns=["replication", "station", "open"])
+    share = E.outcome_values(_spec(kind="guest_share", where=["aligned"]), runs, steps, mem,
+                             _params())
+    assert share.tolist() == [0.5, pytest.approx(2 / 3)]
+    ch = E.outcome_values(_spec(kind="channel_is", value="un"), runs, steps, mem, _params())
+    assert ch.tolist() == [1.0, 0.0]
+    sv = E.outcome_values(E.OutcomeSpec(kind="state_value", station="ISS", state="RUS",
+                                        column="net_utility"), runs, steps, mem, _params())
+    assert sv.tolist() == [2.5, 3.5]
+
+
 def test_guest_share_without_members_is_missing_and_step_mean() -> None:
     mem = _membership()
     mem = mem[~((mem["replication"] == 1) & (mem["station"] == "CSS") & (mem["role"] != "host"))]
@@ -227,11 +247,25 @@ def test_one_file_per_claim() -> None:
         assert exp.points, f"{p.name}: no robustness grid"
 
 
-@pytest.mark.parametrize("path", EXPERIMENTS, ids=lambda p: p.stem)
+def test_every_file_declares_its_deciding_parameters_and_papers() -> None:
+    names = {p.stem for p in ALL_EXPERIMENTS}
+    assert {"s001_transparency_legal", "s003_iss_end", "s004_channel_choice",
+            "foley_interkosmos"} <= names
+    flagged = {}
+    for p in ALL_EXPERIMENTS:
+        exp = E.load_experiment(p)
+        assert exp.deciding and exp.spec.papers, p.name
+        assert all(d.source for d in exp.spec.deciding)
+        if exp.spec.by_construction is not None:
+            flagged[exp.spec.claim] = exp.spec.by_construction.term
+    assert flagged["H5"] == "parameters.un_trust_relief" and "spoke" in flagged["H6"]
+
+
+@pytest.mark.parametrize("path", ALL_EXPERIMENTS, ids=lambda p: p.stem)
 def test_every_experiment_runs_small(path: Path, tmp_path: Path) -> None:
     exp = E.load_experiment(path)
     res = E.run_experiment(exp, tmp_path / "out", replications=4, steps=3, workers=1,
-                           robustness=False)
+                           robustness=False, claim_map=False)
     assert res.verdict in E.VERDICTS
     assert [t.name for t in res.tests] == [t.name for t in exp.spec.tests]
     for t in res.tests:
@@ -337,3 +371,136 @@ def test_cli_bad_file_exit_2_and_good_file_verdict(tmp_path: Path) -> None:
     proc = subprocess.run([_console_script(), "experiment", str(good), "--out", str(out)],
                           capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 2 and "not empty" in proc.stderr
+
+
+# ----------------------------------------------------------------- claim maps (issue 14)
+
+_MAP = """
+name = "map_check"
+claim = "constructed"
+statement = "the CSS is open at the end of the run"
+base = "{base}"
+replications = 8
+seed = 3
+steps = 2
+
+[[arms]]
+name = "as_is"
+
+[[tests]]
+name = "open"
+outcome = "css_open"
+direction = "greater"
+threshold = 0.5
+
+[by_construction]
+term = "stations.CSS.open_from"
+
+[map]
+replications = 8
+levels_2d = 2
+
+[[deciding]]
+path = "stations.CSS.open_from"
+low = 2022
+high = 2025
+levels = 4
+source = "constructed: open within the run's two years (2022, 2023) on exactly half the range"
+
+[[deciding]]
+path = "parameters.learn_rate"
+low = 0.1
+high = 0.5
+levels = 2
+source = "the parameter's bounds (model/params.py); not fitted"
+"""
+
+
+def test_claim_map_holds_on_the_known_half(tmp_path: Path) -> None:
+    path = tmp_path / "m.toml"
+    path.write_text(_MAP.format(base=(ROOT / "scenarios" / "css_vs_iss.toml").as_posix()),
+                    encoding="utf-8")
+    exp = E.load_experiment(path)
+    assert [d.grid() for d in exp.deciding] == [[2022, 2023, 2024, 2025], [0.1, 0.5]]
+    lines: list[str] = []
+    res = E.run_experiment(exp, tmp_path / "out", workers=1, log=lines.append)
+    out = tmp_path / "out"
+    one = pd.read_csv(out / "claim_map_open_from.csv")
+    assert one["stations.CSS.open_from"].tolist() == [2022, 2023, 2024, 2025]
+    assert one["verdict"].tolist() == ["supported", "supported", "not supported",
+                                       "not supported"]
+    assert set(one["open.method"]) == {"wilson"}
+    maps = {m.stem: m for m in res.maps}
+    assert maps["open_from"].share_supported() == 0.5
+    assert maps["learn_rate"].share_supported() == 1.0   # open_from as in the scenario
+    two = maps["open_from__learn_rate"]
+    assert len(two.table) == 4 and two.share_supported() == 0.5
+    for stem in ("open_from", "learn_rate", "open_from__learn_rate"):
+        assert (out / f"claim_map_{stem}.png").is_file()
+        assert (out / f"claim_map_{stem}.csv").is_file()
+    tests = pd.read_csv(out / "tests.csv")
+    assert {"ci_low", "ci_high", "method", "stopped_by"} <= set(tests.columns)
+    assert tests["assumption"].iloc[0] == "assumption: by construction of stations.CSS.open_from"
+    assert "assumption" in res.text()
+    # progress: runs done / planned, arms and grid points, as plain lines
+    total = 8 + 8 * (4 + 2 + 4)
+    assert lines[0].endswith(f"{total} runs planned")
+    assert lines[-1].startswith(f"map_check: [{total}/{total} runs]")
+    assert any("4 grid points" in ln for ln in lines)
+    write_report(out)
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "claim_map_open_from.png" in html and "by construction" in html
+
+
+def test_deciding_parameter_set_by_an_arm_is_refused(tmp_path: Path) -> None:
+    text = _MAP.format(base=(ROOT / "scenarios" / "css_vs_iss.toml").as_posix()).replace(
+        'name = "as_is"', 'name = "as_is"\nset = { "parameters.learn_rate" = 0.2 }')
+    path = tmp_path / "bad.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ScenarioError, match=r"deciding\[1\].path"):
+        E.load_experiment(path)
+
+
+_PREC = _SMALL.replace("[robustness]\n", "[precision]\nhalf_width = {hw}\nmax_replications = "
+                       "{cap}\n\n[robustness]\n", 1)
+
+
+@pytest.mark.parametrize(("hw", "cap", "stopped"), [(1000.0, 12, "precision"),
+                                                     (1e-9, 7, "cap")])
+def test_precision_grows_replications_until_target_or_cap(tmp_path: Path, hw: float, cap: int,
+                                                          stopped: str) -> None:
+    text = _PREC.format(base=(ROOT / "scenarios" / "css_vs_iss.toml").as_posix(), hw=hw,
+                        cap=cap)
+    path = tmp_path / "p.toml"
+    path.write_text(text, encoding="utf-8")
+    res = E.run_experiment(path, tmp_path / "out", steps=2, workers=1, robustness=False)
+    assert res.stopped_by == stopped
+    assert res.replications == (3 if stopped == "precision" else cap)
+    runs = pd.read_parquet(tmp_path / "out" / "runs.parquet")
+    assert len(runs) == 2 * res.replications
+    assert runs.groupby("arm", observed=True)["replication"].apply(sorted).map(list).tolist() \
+        == [list(range(res.replications))] * 2
+    assert runs["run_id"].is_unique
+    if stopped == "cap":
+        # the grown experiment's runs are those of a fixed one with as many replications
+        fixed = E.run_experiment(path, tmp_path / "fixed", steps=2, workers=1,
+                                 robustness=False, replications=cap)
+        assert fixed.stopped_by == "cap"
+        direct = pd.read_parquet(tmp_path / "fixed" / "runs.parquet")
+        assert runs["run_seed"].tolist() == direct["run_seed"].tolist()
+
+
+def test_cli_progress_lines_when_not_a_terminal_and_quiet(tmp_path: Path) -> None:
+    good = tmp_path / "good.toml"
+    good.write_text(_SMALL.format(base=(ROOT / "scenarios" / "css_vs_iss.toml").as_posix()),
+                    encoding="utf-8")
+    base = [sys.executable, "-m", "stationsim", "experiment", str(good), "--steps", "2",
+            "--workers", "1", "--no-robustness"]
+    proc = subprocess.run([*base, "--out", str(tmp_path / "a")], capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert "6 runs planned" in proc.stderr                 # 2 arms x 3 replications
+    assert "small_h2: [6/6 runs] arms: arm qpq (3 runs)" in proc.stderr
+    proc = subprocess.run([*base, "--out", str(tmp_path / "b"), "-q"], capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert proc.returncode == 0 and "runs]" not in proc.stderr

@@ -8,7 +8,8 @@ Cliff's delta as the effect size.
 
 - **Bootstrap.** Each group is resampled with replacement on its own, the
   difference of the resampled means taken ``n_boot`` times, and the interval
-  read from its quantiles.  The generator of outcome *o*, group *g* is
+  read from its quantiles (:func:`scipy.stats.bootstrap`, percentile method,
+  through :mod:`stationsim.analysis.stats`).  The generator of outcome *o*, group *g* is
   ``numpy.random.default_rng(SeedSequence(seed, spawn_key=(crc32(o), crc32(g))))``,
   so an interval depends only on the seed, the data and the names, not on
   which other outcomes are compared.  The seed is an argument (default
@@ -31,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from stationsim.analysis import groups as G
+from stationsim.analysis import stats as ST
 from stationsim.running.batch import named_rng
 
 #: Default seed of the bootstrap generator.
@@ -67,28 +69,13 @@ def magnitude(delta: float) -> str:
     return "large"  # pragma: no cover
 
 
-def boot_means(x: np.ndarray, rng: np.random.Generator, n_boot: int) -> np.ndarray:
-    """Means of ``n_boot`` bootstrap resamples of ``x`` (drawn from ``rng``, in chunks)."""
-    out = np.empty(n_boot)
-    chunk = max(1, 2_000_000 // max(1, x.size))
-    for start in range(0, n_boot, chunk):
-        k = min(chunk, n_boot - start)
-        out[start:start + k] = x[rng.integers(0, x.size, size=(k, x.size))].mean(axis=1)
-    return out
-
-
 def bootstrap_diff_ci(ref: Sequence[float] | np.ndarray, other: Sequence[float] | np.ndarray,
                       rng: np.random.Generator, n_boot: int = N_BOOT,
                       level: float = 0.95) -> tuple[float, float]:
-    """Percentile bootstrap interval of ``mean(other) - mean(ref)`` (groups resampled apart)."""
-    a = np.asarray(ref, dtype=float)
-    b = np.asarray(other, dtype=float)
-    if not a.size or not b.size:
-        return float("nan"), float("nan")
-    diffs = boot_means(b, rng, n_boot) - boot_means(a, rng, n_boot)
-    alpha = (1.0 - level) / 2
-    lo, hi = np.quantile(diffs, [alpha, 1.0 - alpha])
-    return float(lo), float(hi)
+    """Percentile bootstrap interval of ``mean(other) - mean(ref)`` (groups resampled apart;
+    :func:`scipy.stats.bootstrap` through :func:`stationsim.analysis.stats.bootstrap_diff_ci`)."""
+    ci = ST.bootstrap_diff_ci(ref, other, rng, n_boot, level)
+    return ci.low, ci.high
 
 
 def _rng(seed: int, outcome: str, group: str) -> np.random.Generator:

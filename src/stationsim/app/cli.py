@@ -696,22 +696,30 @@ def experiment_cmd(
     set_: Annotated[list[str] | None, typer.Option(
         "--set", help="override a base-scenario field for every arm: PATH=VALUE (repeatable)")
     ] = None,
+    claim_map: Annotated[bool | None, typer.Option(
+        "--map/--no-map", help="draw the claim maps over the file's [[deciding]] ranges "
+        "(default: when the file declares any)")] = None,
+    map_replications: Annotated[int | None, typer.Option(
+        "--map-replications", min=2,
+        help="replications per arm and claim-map point (default: the file's [map])")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress lines")] = False,
     resume: Annotated[bool, typer.Option(
         help="finish an interrupted experiment in --out: finished arms and grid points are "
              "kept")] = False,
 ) -> None:
-    """Test a claim (H1-H6): run its arms, print each effect with a 95 % CI and a verdict
-    (supported / not supported / inconclusive), check it over the robustness grid, write
-    a report."""
+    """Test a claim: run its arms, print each effect with a 95 % CI and a verdict
+    (supported / not supported / inconclusive), check it over the robustness grid, draw
+    its claim maps over the deciding parameters' plausible ranges, write a report.
+    Progress lines (runs done / planned) go to stderr, terminal or not; -q silences them."""
     _guard(_experiment, file, replications, out, workers, robustness, robustness_replications,
-           steps, base, set_, quiet, resume)
+           steps, base, set_, quiet, resume, claim_map, map_replications)
 
 
 def _experiment(file: Path, replications: int | None, out: Path | None, workers: int | None,
                 robustness: bool, robustness_replications: int | None, steps: int | None,
                 base: Path | None, sets: list[str] | None, quiet: bool,
-                resume: bool = False) -> None:
+                resume: bool = False, claim_map: bool | None = None,
+                map_replications: int | None = None) -> None:
     from stationsim.analysis import experiment
 
     expect_kind(file, "experiment")
@@ -730,7 +738,8 @@ def _experiment(file: Path, replications: int | None, out: Path | None, workers:
                                         workers=workers, robustness=robustness,
                                         robustness_replications=robustness_replications,
                                         log=None if quiet else lambda m: typer.echo(m, err=True),
-                                        resume=resume)
+                                        resume=resume, claim_map=claim_map,
+                                        map_replications=map_replications)
     from stationsim.present.report import write_report
 
     write_report(target, by="arm" if len(exp.arms) > 1 else None, progress=not quiet)

@@ -8,6 +8,7 @@ scenario discovery).  A new section is a builder here, registered with
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 import re
@@ -260,22 +261,36 @@ def experiment_section(ctx: ReportContext) -> Section | None:
     if not path.is_file():
         return None
     res = json.loads(path.read_text(encoding="utf-8"))
+    label = f" ({res['assumption']})" if res.get("assumption") else ""
     parts = [paragraph(f"{res['claim']}: {res['statement']}"),
-             paragraph(f"Verdict: {res['verdict']}."),
+             paragraph(f"Verdict: {res['verdict']}{label}."),
              paragraph(f"Base scenario {res['base']}; {res['replications']} replications per "
                        f"arm; master seed {res['seed']}; "
                        + ("common random numbers (replication r of every arm uses the same "
                           "seed; paired bootstrap over replications)"
                           if res["common_random_numbers"] else "independent arms") + "; "
                        f"{res['bootstrap']['level']:.0%} percentile bootstrap "
-                       f"({res['bootstrap']['n_boot']} resamples, seed "
-                       f"{res['bootstrap']['seed']})."),
+                       f"(scipy.stats.bootstrap, {res['bootstrap']['n_boot']} resamples, seed "
+                       f"{res['bootstrap']['seed']}); a share of runs of one arm: the "
+                       f"{res.get('interval', {}).get('proportion', 'wilson')} interval "
+                       "(each test's method is in its row)."),
              paragraph("A test is supported when its whole interval lies on the claim's side "
                        "of the threshold, not supported when it lies on the other side, "
                        "inconclusive when it straddles it; the experiment is supported when "
                        "every primary test is (secondary tests are reported only).")]
     if res.get("papers"):
         parts.append(paragraph("Papers: " + "; ".join(res["papers"])))
+    bc = res.get("by_construction")
+    if bc:
+        parts.append(paragraph(f"By construction: the effect is written in by {bc['term']}"
+                               + (f" ({bc['note']})" if bc.get("note") else "")
+                               + "; the verdict is an assumption of the model, not a finding."))
+    prec = res.get("precision")
+    if prec:
+        parts.append(paragraph(f"Replications grew until every primary interval's half-width "
+                               f"reached {prec['half_width']:g} or {prec['max_replications']} "
+                               f"replications: {res['replications']}, stopped by "
+                               f"{prec['stopped_by']}."))
     arms = pd.DataFrame([{"arm": a["name"], "overrides": json.dumps(a["set"]),
                           "description": a["description"]} for a in res["arms"]])
     parts.append("<h3>Arms</h3>" + f'<div class="scroll">{table_html(arms)}</div>')
@@ -316,6 +331,7 @@ def experiment_section(ctx: ReportContext) -> Section | None:
                                  "verdict": table[f"{name}.verdict"]})
             fig = _readable(E.effects_figure(rows, f"robustness of test {name}"), len(rows))
             parts.append(figure_html(fig, f"Test {name} at every point of the grid."))
+    parts.extend(_claim_maps(res, Path(ctx.path)))
     src = res.get("source", "")
     text = ""
     man = Path(ctx.path) / "manifest.json"
@@ -331,6 +347,34 @@ def _readable(fig: Any, rows: int) -> Any:
     """A forest-style figure tall enough to read: 0.45 in per row plus 1.6 in of margins."""
     fig.set_size_inches(fig.get_figwidth(), max(fig.get_figheight(), 1.6 + 0.45 * rows))
     return fig
+
+
+def _claim_maps(res: dict[str, Any], folder: Path) -> list[str]:
+    """The claim maps of an experiment: deciding ranges, each map's figure and table."""
+    out: list[str] = []
+    if res.get("deciding"):
+        dec = pd.DataFrame([{"parameter": d["path"], "low": d["low"], "high": d["high"],
+                             "fitted": "fitted" if d.get("fitted") else "not fitted",
+                             "source of the range": d["source"]} for d in res["deciding"]])
+        out.append("<h3>Deciding parameters and claim maps</h3>" + paragraph(
+            "The parameters that can decide the claim, their plausible ranges and where the "
+            "ranges come from; each map runs every arm over evenly spaced points of the range "
+            "and reports the share of points where the claim is supported.")
+            + f'<div class="scroll">{table_html(dec)}</div>')
+    for m in res.get("maps") or []:
+        out.append(paragraph(m["text"] + "."))
+        png = folder / m["png"]
+        if png.is_file():
+            data = base64.b64encode(png.read_bytes()).decode("ascii")
+            out.append(f'<figure><img alt="claim map {html.escape(m["name"])}" '
+                       f'src="data:image/png;base64,{data}"><figcaption>'
+                       f'{html.escape(m["png"])}</figcaption></figure>')
+        csv = folder / m["csv"]
+        if csv.is_file():
+            t = pd.read_csv(csv)
+            keep = [c for c in t.columns if not str(c).endswith((".method",))]
+            out.append(f'<div class="scroll">{table_html(t[keep])}</div>')
+    return out
 
 
 def _threshold(claim: str) -> float:
