@@ -149,7 +149,6 @@ import itertools
 import json
 import math
 import sys
-import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -177,6 +176,7 @@ from stationsim.model.scenario import (
     with_overrides,
 )
 from stationsim.present import plots as P
+from stationsim.running.batch import named_rng
 from stationsim.running.executor import (
     Job,
     MachineFault,
@@ -612,8 +612,7 @@ class Estimate:
 
 
 def _rng(seed: int, test: str, what: str) -> np.random.Generator:
-    key = (zlib.crc32(test.encode()), zlib.crc32(what.encode()))
-    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=key))
+    return named_rng(seed, test, what)
 
 
 def estimate(values: Mapping[str, pd.Series], weights: Mapping[str, float], *, paired: bool,
