@@ -47,7 +47,7 @@ from stationsim.model.scenario import EventSpec, Scenario
 from stationsim.model.stations import Station, StepCounts
 from stationsim.model.trust import PairSet, Trust, TrustBlock
 from stationsim.model.views import RuleView
-from stationsim.rules.base import REASON_CODE, REFUSAL_REASONS, Decision, Terms
+from stationsim.rules.base import REASON_CODE, REFUSAL_REASONS, Decision, Rule, Terms
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -755,10 +755,8 @@ class StationModel(mesa.Model):  # type: ignore[misc]
             if p["trust_update"] == "belief":  # the record weighs each new observation
                 rate = weight / (p["belief_prior"] + self.record[blk.j] + weight)
                 blk.commit(cur + rate * (dj - cur))
-                seen_parts = np.zeros(self.n, dtype=bool)
-                seen_parts[parts] = True
-                self.record[seen_parts] += (p["transparency_floor"] + (
-                    1.0 - p["transparency_floor"]) * self.transparency[seen_parts])
+                self.record[parts] += (p["transparency_floor"] + (
+                    1.0 - p["transparency_floor"]) * self.transparency[parts])
             else:
                 rate = p["learn_rate"] * weight
                 blk.commit(cur + rate * (dj - cur) - p["default_penalty"] * (1.0 - dj))
@@ -817,7 +815,7 @@ class StationModel(mesa.Model):  # type: ignore[misc]
             cand &= waited
             if not cand.any():
                 continue
-            ability = (p["ability_floor"] + self.capability + self.asset("money"))
+            ability = Rule.ability(s.rule, self.view(s), every)  # the base form, whatever rule
             value = p["w_flight"] + prestige
             for seller, spec in s.sellers:
                 lo = spec.open_from if spec.open_from is not None else s.open_from

@@ -29,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from stationsim.model.market import SELLER_KINDS
 from stationsim.rules.base import REFUSAL_REASONS
 
 if TYPE_CHECKING:  # the model is typed only; outcomes are computed from what it holds
@@ -258,7 +259,7 @@ _station("guest_utility", "float", "utility units, summed over run", "guest util
 _station("seats_sold", "int", "seats over run", "guest-flight seats sold",
          "model v2: seat market (ISS guest flights were bought)",
          lambda e: int(e.s.seats_sold.sum()))
-for _k, _kind in enumerate(("host", "partner", "commercial")):
+for _k, _kind in enumerate(SELLER_KINDS):
     _station(f"seats_sold_{_kind}", "int", "seats over run", f"seats sold by the {_kind}",
              "model v2: seat market (Soyuz seats; Axiom)",
              (lambda k: (lambda e: int(e.s.seats_sold[k])))(_k))
