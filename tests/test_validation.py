@@ -202,6 +202,9 @@ def test_cli_calibrate_reads_only_fit_facts(tmp_path: Path) -> None:
     pts = pd.read_csv(out / "points.csv")
     assert len(pts) == 3 and "interkosmos_fit_loss" in pts.columns
     assert not any("held_out" in c for c in pts.columns)
+    iv = pd.read_csv(out / "intervals.csv")
+    assert len(iv) == 8 and (iv["lo"] <= iv["chosen"]).all() and (iv["chosen"] <= iv["hi"]).all()
+    assert "intervals (95 %" in proc.stdout and "standard error" in proc.stdout
     proc = run_cli("calibrate", "--cases", "mir", "--out", str(tmp_path / "bad"))
     assert proc.returncode == 2 and "allowed: iss_partners" in proc.stderr
 
@@ -249,3 +252,53 @@ def test_participation_is_the_first_membership_or_guest_flight() -> None:
     assert got["join_year"].tolist()[:3] == [2005, 2003, 2004]
     assert got["join_year"].isna().tolist() == [False, False, False, True]
     assert "first_flight_year" not in got.columns
+
+
+# --------------------------------------------------------------- calibration intervals
+
+
+def _hits(p: list[float], y: np.ndarray, reps: int, seed: int) -> np.ndarray:
+    """hits[point, rep, fact]: each point predicts ``y`` with accuracy ``p[point]``."""
+    rng = np.random.default_rng(seed)
+    correct = rng.random((len(p), reps, y.size)) < np.asarray(p)[:, None, None]
+    return np.where(correct, y[None, None, :], 1 - y[None, None, :]).astype(float)
+
+
+def test_bootstrap_argmin_finds_a_clearly_better_point() -> None:
+    y = np.array([1.0] * 5 + [0.0] * 40)
+    hits = _hits([0.55, 0.95, 0.6], y, reps=40, seed=1)
+    arg = v.bootstrap_argmin([(hits, y)], 300, np.random.default_rng(2))
+    assert np.mean(arg == 1) > 0.95
+
+
+def test_bootstrap_argmin_cannot_tell_equal_points_apart() -> None:
+    y = np.array([1.0] * 5 + [0.0] * 40)
+    hits = _hits([0.8, 0.8], y, reps=10, seed=3)
+    arg = v.bootstrap_argmin([(hits, y)], 400, np.random.default_rng(4))
+    assert 0.2 < np.mean(arg == 0) < 0.8
+
+
+def test_parameter_intervals_span_the_winners() -> None:
+    pts = pd.DataFrame({"point": [7, 3, 9], "parameters.a": [0.1, 0.5, 0.9]})
+    iv = v.parameter_intervals(pts, ["parameters.a"], 3, np.array([1, 1, 1, 0, 2] * 20))
+    row = iv.iloc[0]
+    assert row["parameter"] == "a" and row["chosen"] == 0.5
+    assert row["min"] == 0.1 and row["max"] == 0.9
+    assert row["chosen_point_wins"] == pytest.approx(0.6)
+    assert row["distinct_winners"] == 3
+
+
+def test_fit_hits_reads_only_fit_facts() -> None:
+    case = v.get_cases(["interkosmos"])[0]
+    scn = load_scenario(case.scenario_path())
+    facts = v.case_facts(case, scn)
+    fit = facts[facts["set"] == "fit"].sort_values("iso3")
+    rows = [{"point": pt, "replication": r, "iso3": iso, "station": case.station,
+             "join_year": (1979 if (iso == fit["iso3"].iloc[0] and r == 0) else pd.NA)}
+            for pt in (0, 1) for r in (0, 1, 2) for iso in facts["iso3"]]
+    mem = pd.DataFrame(rows)
+    mem["join_year"] = mem["join_year"].astype("Int64")
+    hits, y = v.fit_hits(case, scn, mem)
+    assert hits.shape == (2, 3, len(fit))
+    assert y.tolist() == fit["observed"].astype(float).tolist()
+    assert hits[:, 0, 0].tolist() == [1.0, 1.0] and hits.sum() == 2.0

@@ -50,7 +50,7 @@ from stationsim.analysis.calibration import (
 from stationsim.inputs import dated
 from stationsim.inputs.files import data_dir, scenarios_dir
 from stationsim.model.scenario import Scenario, ScenarioError, load_scenario
-from stationsim.running.batch import run_seed
+from stationsim.running.batch import named_rng, run_seed
 from stationsim.running.executor import (
     Job,
     default_chunk_runs,
@@ -712,6 +712,9 @@ class CaseCalibration:
     refined: pd.DataFrame         # stage 2: the best points rerun
     cases: list[str]
     seconds: float
+    intervals: pd.DataFrame = field(default_factory=pd.DataFrame)
+    loss_se: float = float("nan")
+    refine_replications: int = 0
 
     def text(self) -> str:
         """The chosen values and the losses, as printed by ``stationsim calibrate``."""
@@ -722,8 +725,99 @@ class CaseCalibration:
                  self.refined.to_string(index=False, float_format=lambda x: f"{x:.4f}"), "",
                  "chosen (paste into the scenarios' [parameters]):"]
         lines += [f"{k.removeprefix('parameters.')} = {v}" for k, v in self.chosen.items()]
+        if not self.intervals.empty:
+            iv = self.intervals
+            lines += ["", "intervals (95 % of the values chosen over bootstrap worlds that "
+                      "resample the refined runs and the fit facts; the chosen point won "
+                      f"{iv['chosen_point_wins'].iloc[0]:.0%} of them, "
+                      f"{iv['distinct_winners'].iloc[0]} points won at least once):",
+                      iv[["parameter", "chosen", "lo", "hi"]].to_string(
+                          index=False, float_format=lambda x: f"{x:.4f}"),
+                      f"chosen loss {self.refined['loss'].iloc[0]:.4f}, Monte Carlo "
+                      f"standard error {self.loss_se:.4f} at {self.refine_replications} "
+                      "replications"]
         lines.append(f"\ntotal {self.seconds:.1f} s")
         return "\n".join(lines) + "\n"
+
+
+def fit_hits(case: Case, scn: Scenario, mem: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The raw material of the fit loss: ``hits[point, replication, fact]`` (1 if the state's
+    first participation falls in the fact's window in that run) and ``observed[fact]``,
+    over the case's **fit** facts (held-out facts are not read).
+
+    Points are in ascending ``point`` order, replications in ascending order within each
+    point (every point must have the same number), facts in ``iso3`` order.
+    """
+    facts = case_facts(case, scn)
+    fit = facts[facts["set"] == "fit"].sort_values("iso3").reset_index(drop=True)
+    m = mem[mem["station"] == case.station]
+    if "point" not in m.columns:
+        m = m.assign(point=0)
+    m = m[m["iso3"].isin(fit["iso3"])].merge(fit[["iso3", "lo", "hi"]], on="iso3")
+    jy = m["join_year"].astype("Float64")
+    m = m.assign(hit=((jy >= m["lo"]) & (jy <= m["hi"])).fillna(False).astype(float))
+    wide = m.pivot_table(index=["point", "replication"], columns="iso3", values="hit",
+                         aggfunc="max", fill_value=0.0).reindex(columns=fit["iso3"],
+                                                                fill_value=0.0)
+    points = wide.index.get_level_values("point").unique()
+    reps = wide.groupby(level="point").size()
+    if reps.nunique() != 1:
+        raise ValueError(f"{case.name}: points have unequal replications {sorted(set(reps))}")
+    hits = wide.to_numpy().reshape(len(points), int(reps.iloc[0]), len(fit))
+    return hits, fit["observed"].to_numpy(dtype=float)
+
+
+def bootstrap_argmin(cases: Sequence[tuple[np.ndarray, np.ndarray]], n_boot: int,
+                     rng: np.random.Generator) -> np.ndarray:
+    """Which point has the lowest mean fit loss, in each of ``n_boot`` bootstrap worlds.
+
+    Each world resamples, per case, the replications of every point, each point
+    independently (its runs have their own seeds: Monte Carlo noise), and the fit facts
+    within each class (which states history happened to give us), and recomputes every
+    point's class-balanced Brier score on them; a point's loss is
+    the mean over cases, as in :func:`calibrate_cases`.  Returns the index (into the
+    points axis of the ``hits`` arrays of :func:`fit_hits`) of the argmin per world.
+    The spread of the chosen parameter values over these worlds is the interval of a
+    fitted parameter: the set of values the fit cannot tell apart from the chosen one.
+    """
+    n_points = cases[0][0].shape[0]
+    total = np.zeros((n_boot, n_points))
+    for hits, y in cases:
+        if hits.shape[0] != n_points:
+            raise ValueError("every case must score the same points")
+        n_rep = hits.shape[1]
+        classes = [np.flatnonzero(y == c) for c in (0.0, 1.0)]
+        for b in range(n_boot):
+            r = rng.integers(0, n_rep, size=(n_points, n_rep, 1))  # each point its own runs
+            p = np.take_along_axis(hits, r, axis=1).mean(axis=1)   # (points, facts)
+            parts = []
+            for c, idx in zip((0.0, 1.0), classes, strict=True):
+                if idx.size:
+                    f = idx[rng.integers(0, idx.size, size=idx.size)]
+                    parts.append(((p[:, f] - c) ** 2).mean(axis=1))
+            total[b] += np.mean(parts, axis=0)
+    return np.asarray(np.argmin(total / len(cases), axis=1))
+
+
+def parameter_intervals(points: pd.DataFrame, columns: Sequence[str], chosen_point: int,
+                        argmins: np.ndarray, level: float = 0.95) -> pd.DataFrame:
+    """Per fitted parameter: the chosen value and the percentile interval of the value
+    chosen over the bootstrap worlds (:func:`bootstrap_argmin`), and how often the
+    chosen point itself won.  ``points`` are the scored points (rows in the order of the
+    ``argmins`` indices) with a ``point`` column and the parameter ``columns``."""
+    a = (1.0 - level) / 2.0
+    won = points["point"].to_numpy()[argmins]
+    rows = []
+    for c in columns:
+        vals = points[c].to_numpy(dtype=float)[argmins]
+        rows.append({"parameter": c.removeprefix("parameters."),
+                     "chosen": float(points.loc[points["point"] == chosen_point, c].iloc[0]),
+                     "lo": float(np.quantile(vals, a)), "hi": float(np.quantile(vals, 1 - a)),
+                     "min": float(vals.min()), "max": float(vals.max())})
+    out = pd.DataFrame(rows)
+    out["chosen_point_wins"] = float(np.mean(won == chosen_point))
+    out["distinct_winners"] = int(np.unique(won).size)
+    return out
 
 
 def _fit_losses(case: Case, scn: Scenario, mem: pd.DataFrame) -> pd.Series:
@@ -758,7 +852,7 @@ def _run_sweep_points(case: Case, columns: tuple[str, ...], points: list[dict[st
 def calibrate_cases(names: Sequence[str] | None, out: Path, *, samples: int | None = None,
                     replications: int | None = None, refine_points: int = 12,
                     refine_replications: int = 40, seed: int = DEFAULT_SEED,
-                    workers: int | None = None, progress: bool | None = None,
+                    n_boot: int = 1000, workers: int | None = None, progress: bool | None = None,
                     log: Callable[[str], None] | None = None) -> CaseCalibration:
     """Fit the model's parameters to the **fit** splits of the cases (``stationsim calibrate``).
 
@@ -768,7 +862,10 @@ def calibrate_cases(names: Sequence[str] | None, out: Path, *, samples: int | No
     loss is the mean over cases of the class-balanced Brier score on the fit facts
     (:func:`stationsim.analysis.calibration.balanced_brier`).  Stage 2 reruns the
     ``refine_points`` best with ``refine_replications`` (fresh seeds); the chosen point has
-    the lowest refined loss.  Held-out facts are never read.
+    the lowest refined loss.  Each fitted parameter gets an interval, not only a point:
+    the 2.5-97.5 % range of the value chosen over ``n_boot`` bootstrap worlds that
+    resample the refined runs and the fit facts (:func:`bootstrap_argmin`), and the chosen
+    loss its Monte Carlo standard error.  Held-out facts are never read.
     """
     note = log or (lambda m: None)
     t0 = time.perf_counter()
@@ -791,6 +888,7 @@ def calibrate_cases(names: Sequence[str] | None, out: Path, *, samples: int | No
     pts["loss"] = pts[[f"{n}_fit_loss" for n in losses]].mean(axis=1)
     top = pts.sort_values(["loss", "point"]).head(refine_points)
     top_pts = [{c: row[c] for c in cols} for _, row in top.iterrows()]
+    case_hits: list[tuple[np.ndarray, np.ndarray]] = []
     refined = pd.DataFrame({"point": top["point"].to_numpy(), "stage1_loss": top["loss"]})
     for k, case in enumerate(cases, start=1):
         note(f"[{k}/{len(cases)}] {case.name}: stage 2, {len(top_pts)} points x "
@@ -799,16 +897,40 @@ def calibrate_cases(names: Sequence[str] | None, out: Path, *, samples: int | No
                                      case_seeds(seed, case)[0] + 1,
                                      out / f"refine_{case.name}", workers, progress)
         refined[f"{case.name}_fit_loss"] = _fit_losses(case, scn, mem).to_numpy()
+        case_hits.append(fit_hits(case, scn, mem))
     refined["loss"] = refined[[f"{c.name}_fit_loss" for c in cases]].mean(axis=1)
+    # the refined points in the order of the hits' point axis (the stage-2 sweep's points)
+    order = top.assign(point=range(len(top_pts))).reset_index(drop=True)
+    order["sweep_point"] = top["point"].to_numpy()
+    argmins = bootstrap_argmin(case_hits, n_boot, named_rng(seed, "calibrate", "intervals"))
     refined = refined.sort_values(["loss", "point"]).reset_index(drop=True)
     best = int(refined["point"].iloc[0])
     chosen = {c: round(float(points[best][c]), 4) for c in cols}
+    scored = order.drop(columns="point").rename(columns={"sweep_point": "point"})
+    intervals = parameter_intervals(scored, cols, best, argmins)
+    se = _loss_se(case_hits, int(np.flatnonzero(scored["point"].to_numpy() == best)[0]),
+                  n_boot, named_rng(seed, "calibrate", "noise"))
     res = CaseCalibration(chosen, pts, refined, [c.name for c in cases],
-                          time.perf_counter() - t0)
+                          time.perf_counter() - t0, intervals, se, refine_replications)
     _write_csv(pts, out / "points.csv")
     _write_csv(refined, out / "refined.csv")
+    _write_csv(intervals, out / "intervals.csv")
     write_json({"cases": res.cases, "chosen": chosen, "chosen_point": best,
                 "samples": len(points), "replications": sw.spec.replications,
                 "refine": {"points": refine_points, "replications": refine_replications},
+                "bootstrap": n_boot, "chosen_loss_mc_se": round(se, 5),
                 "seed": seed, "seconds": round(res.seconds, 1)}, out / "calibration.json")
     return res
+
+
+def _loss_se(cases: Sequence[tuple[np.ndarray, np.ndarray]], point: int, n_boot: int,
+             rng: np.random.Generator) -> float:
+    """Monte Carlo standard error of one point's mean fit loss: the spread of the loss when
+    only its replications are resampled (the facts fixed)."""
+    vals = np.zeros(n_boot)
+    for hits, y in cases:
+        h = hits[point]
+        for b in range(n_boot):
+            p = h[rng.integers(0, h.shape[0], size=h.shape[0])].mean(axis=0)
+            vals[b] += balanced_brier(y, p)
+    return float(np.std(vals / len(cases), ddof=1))

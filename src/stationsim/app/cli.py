@@ -852,6 +852,8 @@ def calibrate_cmd(
     refine_points: Annotated[int, typer.Option(help="best points rerun")] = 12,
     refine_replications: Annotated[int, typer.Option(
         help="replications of each rerun point")] = 40,
+    n_boot: Annotated[int, typer.Option(
+        "--n-boot", help="bootstrap worlds behind each fitted parameter's interval")] = 1000,
     workers: Annotated[int | None, typer.Option(
         help="worker processes (default: all cores)")] = None,
     seed: Annotated[int, typer.Option(help="master seed")] = 2025,
@@ -863,12 +865,12 @@ def calibrate_cmd(
     (the cases of `stationsim validate`; held-out facts are not read).  The older
     two-scenario pipeline stays as `python -m stationsim.analysis.calibration run`."""
     _guard(_calibrate, cases, samples, replications, refine_points, refine_replications,
-           workers, seed, out, quiet)
+           n_boot, workers, seed, out, quiet)
 
 
 def _calibrate(cases: str | None, samples: int | None, replications: int | None,
-               refine_points: int, refine_replications: int, workers: int | None, seed: int,
-               out: Path | None, quiet: bool) -> None:
+               refine_points: int, refine_replications: int, n_boot: int,
+               workers: int | None, seed: int, out: Path | None, quiet: bool) -> None:
     from stationsim.analysis import validation
 
     names = [c.strip() for c in cases.split(",") if c.strip()] if cases is not None else []
@@ -878,7 +880,8 @@ def _calibrate(cases: str | None, samples: int | None, replications: int | None,
         raise BadInput(f"--cases: {exc}") from None
     for opt, val in (("--samples", samples), ("--replications", replications),
                      ("--refine-points", refine_points),
-                     ("--refine-replications", refine_replications), ("--workers", workers)):
+                     ("--refine-replications", refine_replications), ("--n-boot", n_boot),
+                     ("--workers", workers)):
         if val is not None and val < 1:
             raise BadInput(f"{opt} {val}: must be a whole number >= 1")
     stamp = now_iso().replace(":", "").replace("-", "").replace("+0000", "Z")
@@ -887,10 +890,11 @@ def _calibrate(cases: str | None, samples: int | None, replications: int | None,
     res = validation.calibrate_cases(
         names, target, samples=samples, replications=replications,
         refine_points=refine_points, refine_replications=refine_replications, seed=seed,
-        workers=workers, progress=False if quiet else None,
+        n_boot=n_boot, workers=workers, progress=False if quiet else None,
         log=None if quiet else (lambda m: typer.echo(m, err=True)))
     typer.echo(res.text())
-    typer.echo(f"  results: {target} (points.csv, refined.csv, calibration.json)")
+    typer.echo(f"  results: {target} (points.csv, refined.csv, intervals.csv, "
+               "calibration.json)")
 
 
 @app.command("data")
