@@ -76,7 +76,7 @@ def test_controls_cover_rule_channel_host_attributes_seed_with_the_scenario_valu
                          explore.OVERRIDES]
     assert ctl["seed"].value == str(base.seed)
     assert ctl["stations.CSS.rule"].value == "quid_pro_quo"
-    assert set(ctl["stations.CSS.rule"].values) == set(RULES)
+    assert set(ctl["stations.CSS.rule"].values) == {*RULES, "auto"}
     assert ctl["stations.CSS.channel"].value == "un"
     chn = next(s for s in base.states if s.iso3 == "CHN")
     assert ctl["states.CHN.transparency"].value == chn.transparency

@@ -197,9 +197,9 @@ def controls(scn: Scenario) -> list[Control]:
                    str(scn.seed))]
     for st in scn.stations:
         out.append(Control(f"stations.{st.name}.rule", f"{st.name} rule", "Select", st.rule,
-                           tuple(sorted(RULES))))
+                           (*sorted(RULES), "auto")))
         out.append(Control(f"stations.{st.name}.channel", f"{st.name} channel", "Select",
-                           st.channel, ("bilateral", "un")))
+                           st.channel, ("bilateral", "un", "auto")))
     states = {s.iso3: s for s in scn.states}
     for host in dict.fromkeys(st.host for st in scn.stations):
         if host not in states:  # a generated host: drawn in each replication

@@ -39,11 +39,11 @@ import mesa
 import numpy as np
 import numpy.typing as npt
 
-from stationsim.model import market
+from stationsim.model import market, payloads
 from stationsim.model.agents import State, StateTable
 from stationsim.model.events import EVENTS
 from stationsim.model.outcomes import STEP_COLUMNS, step_values
-from stationsim.model.scenario import EventSpec, Scenario
+from stationsim.model.scenario import AUTO_RULE, EventSpec, Scenario
 from stationsim.model.stations import Station, StepCounts
 from stationsim.model.trust import PairSet, Trust, TrustBlock
 from stationsim.model.views import RuleView
@@ -430,6 +430,59 @@ class StationModel(mesa.Model):  # type: ignore[misc]
         gain = station.weight("reach", self.p) * (n_un - n_bi)
         return "un" if gain > float(self.p["un_control_cost"]) else "bilateral"
 
+    def rule_values(self, station: Station) -> dict[str, float]:
+        """What each rule would bring the host of a station about to open (seed 004).
+
+        Under each rule's quoted terms, the states that would apply as entrants (utility
+        > 0, as :meth:`channel_reach`; founders and the host left out); for each, the host's
+        gain at the rule's terms, ``revenue x trust x due + host_value`` (:meth:`host_gain`;
+        the due of a contract the rule would sign, :meth:`Rule.terms`), counted when
+        positive (a host admits only those); the largest, as many as the guest slots the
+        founders leave, summed.  The station's rule is switched to each in turn and back.
+        """
+        every = self.everyone
+        before = station.rule_name, station.rule
+        room = max(0, station.capacity - int(station.founders.size))
+        out: dict[str, float] = {}
+        for name in ("hub_and_spoke", "quid_pro_quo"):
+            station.set_rule(name)
+            view = self.view(station)
+            util = self.guest_utility(station, every, station.rule.quote(view, every),
+                                      entrant=True)
+            want = util > 0
+            want[station.host] = False
+            want[station.founders] = False
+            idx = want.nonzero()[0].astype(np.int64)
+            gain = np.maximum(0.0, self.host_gain(station, idx,
+                                                  station.rule.terms(view, idx).due))
+            out[name] = float(np.sort(gain)[::-1][:room].sum())
+        station.rule_name, station.rule = before
+        return out
+
+    def choose_rule(self, station: Station) -> str:
+        """The rule a host left to choose (``rule = "auto"``) picks when its station opens.
+
+        Seed 004 asks why a host picks its rule; Foley (2014) sets the two apart:
+        hub-and-spoke keeps the host's chain of command and majority share and yields
+        rights only for contributions, quid pro quo trades access for explicit payment
+        in any asset.  The host adds its ``control`` objective (``w_control``) to what
+        hub-and-spoke's entrants would bring it and compares with quid pro quo's
+        (:meth:`rule_values`): ``hub_and_spoke`` when ``V_hub + control >= V_qpq``,
+        else ``quid_pro_quo``.  A host that values revenue (cost sharing) gains more
+        from quid pro quo's prices; one that values control keeps the hub.
+        """
+        v = self.rule_values(station)
+        control = station.weight("control", self.p)
+        return ("hub_and_spoke" if v["hub_and_spoke"] + control >= v["quid_pro_quo"]
+                else "quid_pro_quo")
+
+    def member_trust_in_host(self, s: Station) -> float:
+        """Mean trust of the station's members in its host (0 without members; Wu 2016)."""
+        m = s.members
+        if m.size == 0:
+            return 0.0
+        return float(self.trust.get(m, np.full(m.size, s.host, dtype=np.int64)).mean())
+
     def trust_screen(self, station: Station, threshold: float) -> float:
         """Trust the host requires, lowered under the UN channel (seed 004)."""
         if station.channel == "un":
@@ -480,6 +533,7 @@ class StationModel(mesa.Model):  # type: ignore[misc]
         self._negotiate(choice)
         self._deliver_and_learn()
         self._sell_flights()
+        self._fly_payloads()
         self._exit()
         self._collect()
         self.t += 1
@@ -554,6 +608,8 @@ class StationModel(mesa.Model):  # type: ignore[misc]
         for s in self.stations:
             if s.is_open(self.year) and not s.opened:
                 s.opened = True
+                if s.rule_name == AUTO_RULE:  # before the channel: its reach uses the rule
+                    s.set_rule(self.choose_rule(s))
                 if s.channel == "auto":
                     s.channel = self.choose_channel(s)
                 self.force_join(s, s.founders)
@@ -855,6 +911,43 @@ class StationModel(mesa.Model):  # type: ignore[misc]
                     s.now.host_utility += rev
                 cand[buyers] = False
                 self._log(s, buyers, "flight", market.SELLER_KINDS[kind])
+
+    # phase 4c --------------------------------------------------------------
+
+    def _fly_payloads(self) -> None:
+        """Payloads: each open station's announcement of opportunity, when it issues one
+        (:mod:`~stationsim.model.payloads`).
+
+        Only stations with ``payload_slots > 0`` take part, so a scenario without
+        announcements draws nothing here and keeps its random stream.
+        """
+        p = self.p
+        year = self.year
+        for s in self.stations:
+            if not s.is_open(year) or not payloads.announces(year, s.open_from,
+                                                              s.payload_slots, s.payload_every):
+                continue
+            every = self.everyone
+            cand = np.ones(self.n, dtype=bool)
+            cand[s.participants] = False
+            cand &= ~self.banned_with(s.participants)
+            if (s.payload_channel or s.channel) == "bilateral":  # seen through ties (7.8)
+                cand &= self.rng.random(self.n) < self.trust_in_host(every, s.host)
+            value = payloads.payload_value(self.capability, float(p["w_payload"]),
+                                           float(p["w_prestige"]),
+                                           self.political_cost(every, s.host),
+                                           float(p["payload_political_share"]))
+            applied = cand & (value > 0)
+            if not applied.any():
+                continue
+            to_host = self.host_value(s, every) + self.station_view(s).slot  # no slot taken
+            flown = market.allocate(to_host, applied, s.payload_slots, self.rng.random(self.n))
+            s.payloads[flown] += 1
+            s.cum_utility[flown] += value[flown]
+            gained = float(to_host[flown].sum())
+            s.host_cum_utility += gained
+            s.now.host_utility += gained
+            self._log(s, flown, "payload", "")
 
     # phase 5 ---------------------------------------------------------------
 

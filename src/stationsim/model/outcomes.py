@@ -205,7 +205,8 @@ def _station(name: str, dtype: Dtype, unit: str, label: str, serves: str,
 
 _station("open", "bool", "share of runs (0/1)", "open at end", "bookkeeping",
          lambda e: e.is_open)
-_station("rule", "str", "", "admission rule", "Foley 2014 (H1, H2)", lambda e: e.s.rule_name)
+_station("rule", "str", "", "admission rule (chosen by the host when the scenario says auto; "
+         "auto: never opened)", "Foley 2014 (H1, H2); seed 004", lambda e: e.s.rule_name)
 _station("channel", "str", "", "channel (un / bilateral; chosen by the host when the "
          "scenario says auto)", "Li & Mayer 2023 (H5)", lambda e: e.s.channel)
 _station("members", "int", "states (host excluded)", "members at end", "H1, H2, H5",
@@ -220,6 +221,8 @@ _station("host_cost_share", "float", "fraction of operating cost", "host's share
 _station("mean_member_trust", "float", "trust (0-1)", "mean trust among members",
          "Wu 2016 (H3)",
          lambda e: e.model.trust.mean_among(e.parts) if e.n_m else 0.0)
+_station("member_trust_in_host", "float", "trust (0-1)", "members' mean trust in the host",
+         "Wu 2016 (H3)", lambda e: e.model.member_trust_in_host(e.s))
 _station("applications", "int", "count over run", "applications", "Li & Mayer 2023 (H5)",
          lambda e: e.s.totals.applications)
 _station("admissions", "int", "count over run", "admissions", "H5",
@@ -268,6 +271,11 @@ _station("guest_flyers", "int", "states", "states whose national flew as a guest
 _station("seat_revenue", "float", "utility units, summed over run",
          "host's revenue from seats", "model v2: host objectives (revenue)",
          lambda e: float(e.s.seat_revenue))
+_station("payloads_flown", "int", "experiments over run",
+         "experiments flown through announcements of opportunity",
+         "model v2: payloads (CSS AO 2019; KiboCUBE)", lambda e: int(e.s.payloads.sum()))
+_station("payload_states", "int", "states", "states that flew an experiment",
+         "model v2: payloads; pattern: who takes part", lambda e: int((e.s.payloads > 0).sum()))
 
 
 def _refusals_for(code: int) -> Callable[[StationEnd], int]:
@@ -334,6 +342,9 @@ _step("host_cost_share", "float", "host's share of cost (fraction)", "host's sha
 _step("mean_member_trust", "float", "mean trust among members (0-1)",
       "mean trust among members", "Wu 2016 (H3)",
       lambda m, s: m.mean_member_trust(s) if s.members.size else 0.0)
+_step("member_trust_in_host", "float", "members' mean trust in the host (0-1)",
+      "members' mean trust in the host", "Wu 2016 (H3)",
+      lambda m, s: m.member_trust_in_host(s))
 _step("applications", "int", "count per year", "applications", "Li & Mayer 2023 (H5)",
       lambda m, s: s.now.applications)
 _step("admissions", "int", "count per year", "admissions", "H5",
@@ -426,6 +437,8 @@ _membership("flights", "int", "count", "guest flights of its nationals",
 _membership("first_flight_year", "int", "year", "first guest flight (year)",
             "pattern: who flies, and when", lambda m: _steps(_cat(m, "first_flight_step"),
                                                              m.start_year))
+_membership("payloads", "int", "count", "experiments flown through announcements of "
+            "opportunity", "model v2: payloads", lambda m: _cat(m, "payloads"))
 _membership("capability", "float", "capability (0-1)", "capability", "input",
             lambda m: _tile(m, m.states.capability))
 _membership("alignment", "float", "-1 U.S. .. +1 China", "alignment", "input",

@@ -176,6 +176,12 @@ PARAMETERS: dict[str, Param] = {
         _P("un_control_cost", 0.5, 0.0, 5.0, doc="what a host gives up by offering its station "
            "through the UN (selection by a joint committee, open rules)",
            source="Seed004 (Li & Mayer 2023): control vs legitimacy"),
+        # --- a host choosing its rule (model v2, seed 004) ---
+        _P("w_control", 1.0, 0.0, 5.0, doc="a host's value of keeping the chain of command "
+           "and the majority share, which hub_and_spoke gives it and quid_pro_quo does not "
+           "(a host left to choose its rule, `rule = \"auto\"`)",
+           source="Foley 2014: the hub keeps the chain of command and the majority share; "
+           "quid pro quo trades rights for explicit payment"),
         # --- trust ---
         _P("trust_base_max", 0.85, 0.0, 1.0, doc="baseline trust between perfectly aligned "
            "states", source="Wu/Essay002: ideological distance"),
@@ -234,6 +240,17 @@ PARAMETERS: dict[str, Param] = {
            source="Foley 2014: Interkosmos flew allies' cosmonauts"),
         _P("flight_cooldown", 8, 0, 50, kind="int", doc="years a state waits after a guest flight "
            "before it buys another seat at the same station", source="choice"),
+        # --- payloads: announcements of opportunity (model v2) ---
+        _P("w_payload", 1.0, 0.0, 5.0, doc="value to a state of flying one experiment, per "
+           "unit capability (a science community that builds and uses it), before its "
+           "prestige value", source="documented fact: the 2019 UNOOSA/CMSA selection for "
+           "the CSS chose 9 projects of institutions from 17 countries, mostly with space "
+           "programmes (spacenews.com, 12 June 2019; data/cases/css.csv)"),
+        _P("payload_political_share", 0.5, 0.0, 1.0, doc="share of the political cost of "
+           "partnering with the host that a state bears for flying an experiment with it",
+           source="documented fact: institutions of NATO and EU states (DEU, FRA, NOR, NLD, "
+           "POL, ESP) were selected for the CSS in 2019, none a CSS partner "
+           "(data/cases/css.csv); the value is a choice"),
         # --- outcome thresholds ---
         _P("capable_threshold", 0.4, 0.0, 1.0, doc="capability of a 'capable' partner",
            source="Wu/H3"),

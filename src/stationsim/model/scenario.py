@@ -167,7 +167,11 @@ class TrustOverride(Strict):
 
 #: Objectives a host may weigh its own way (station ``objectives``): each replaces the
 #: global weight of the same meaning for this host (``revenue`` weighs payments, default 1).
-HOST_OBJECTIVES = ("soft_power", "regional", "strategic", "leakage", "revenue", "reach")
+HOST_OBJECTIVES = ("soft_power", "regional", "strategic", "leakage", "revenue", "reach",
+                   "control")
+
+#: A station's ``rule`` that the host chooses when the station opens (model v2, seed 004).
+AUTO_RULE = "auto"
 
 
 class SellerSpec(Strict):
@@ -205,16 +209,24 @@ class StationSpec(Strict):
     asset_values: dict[str, Annotated[float, Field(ge=0.0)]] = Field(
         default_factory=lambda: {"money": 1.0})
     objectives: dict[Literal["soft_power", "regional", "strategic", "leakage", "revenue",
-                             "reach"],
+                             "reach", "control"],
                      Annotated[float, Field(ge=0.0, le=5.0)]] = Field(default_factory=dict)
     sellers: list[SellerSpec] = Field(default_factory=list)
+    # payloads through an announcement of opportunity (model v2; model/payloads.py)
+    payload_slots: int = Field(0, ge=0, le=1000, description="experiments the host selects "
+                               "per announcement of opportunity (0: no announcements)")
+    payload_every: int = Field(1, ge=1, le=50, description="years between announcements")
+    payload_channel: Literal["un", "bilateral"] | None = Field(
+        None, description="whom an announcement reaches: every state (un) or those that see "
+        "it through their trust in the host (bilateral); default: the station's channel")
 
     @field_validator("rule")
     @classmethod
     def _known_rule(cls, v: str) -> str:
-        if v not in RULES:
-            raise ValueError(f"unknown rule {v!r}{did_you_mean(v, RULES)}; allowed: "
-                             f"{', '.join(sorted(RULES))}")
+        if v not in RULES and v != AUTO_RULE:
+            allowed = [*sorted(RULES), AUTO_RULE]
+            raise ValueError(f"unknown rule {v!r}{did_you_mean(v, allowed)}; allowed: "
+                             f"{', '.join(allowed)}")
         return v
 
 

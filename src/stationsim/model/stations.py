@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from stationsim.model.scenario import SellerSpec, StationSpec
+from stationsim.model.scenario import AUTO_RULE, SellerSpec, StationSpec
 from stationsim.rules.base import NEVER, REFUSAL_REASONS, Rule, Terms
 from stationsim.rules.registry import get_rule
 
@@ -66,6 +66,12 @@ class Station:
     objectives: dict[str, float] = field(default_factory=dict)
     #: who sells guest-flight seats: (seller index or -1 for a commercial provider, spec)
     sellers: list[tuple[int, SellerSpec]] = field(default_factory=list)
+    #: payloads (model v2, :mod:`~stationsim.model.payloads`): experiments selected per
+    #: announcement of opportunity (0: none), years between announcements, and the
+    #: announcement's channel (None: the station's)
+    payload_slots: int = 0
+    payload_every: int = 1
+    payload_channel: str | None = None
     rule: Rule = field(init=False)
     member: BoolArray = field(init=False)
     founder: BoolArray = field(init=False)
@@ -92,6 +98,8 @@ class Station:
     last_flight_step: IntArray = field(init=False)
     #: seats sold by kind of seller (host, partner, commercial) and the host's revenue
     seats_sold: IntArray = field(init=False)
+    #: experiments of each state flown through the station's announcements of opportunity
+    payloads: IntArray = field(init=False)
     seat_revenue: float = 0.0
     host_cum_utility: float = 0.0
     host_delivered_last: float = 1.0
@@ -109,7 +117,9 @@ class Station:
 
     def __post_init__(self) -> None:
         n = self.n
-        self.rule = get_rule(self.rule_name)
+        # rule "auto": the host chooses at opening (StationModel.choose_rule); until then
+        # the station holds hub_and_spoke's rule object, never used while it is closed
+        self.rule = get_rule("hub_and_spoke" if self.rule_name == AUTO_RULE else self.rule_name)
         self.member = np.zeros(n, dtype=bool)
         self.founder = np.zeros(n, dtype=bool)
         self.founder[self.founders] = True
@@ -134,6 +144,7 @@ class Station:
         self.first_flight_step = np.full(n, -1, dtype=np.int64)
         self.last_flight_step = np.full(n, -1, dtype=np.int64)
         self.seats_sold = np.zeros(3, dtype=np.int64)
+        self.payloads = np.zeros(n, dtype=np.int64)
 
     @classmethod
     def from_spec(cls, spec: StationSpec, index: dict[str, int], asset_names: list[str]) -> Station:
@@ -156,6 +167,9 @@ class Station:
             objectives={str(k): float(v) for k, v in spec.objectives.items()},
             sellers=[(index[x.seller] if x.seller != "commercial" else -1, x)
                      for x in spec.sellers],
+            payload_slots=spec.payload_slots,
+            payload_every=spec.payload_every,
+            payload_channel=spec.payload_channel,
         )
 
     def weight(self, objective: str, p: Mapping[str, Any]) -> float:
