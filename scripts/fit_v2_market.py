@@ -36,7 +36,7 @@ def fit_scores(case_name: str, overrides: dict[str, Any]) -> dict[str, float]:
     case = next(c for c in V.CASES if c.name == case_name)
     scn = stationsim.with_overrides(stationsim.load_scenario(case.scenario_path()), overrides)
     res = stationsim.run(scn, seed=V.case_seeds(SEED, case)[0], replications=REPLICATIONS)
-    cols = ["replication", "iso3", "station", "join_year", "first_flight_year"]
+    cols = ["replication", "iso3", "station", *V.PARTICIPATION_COLUMNS]
     mem = V.participation(res.membership[cols])
     table = V.score_case(case, scn, mem, SEED, n_boot=50).table
     fit = table[(table["split"] == "fit") & (table["scorer"] == "model")]

@@ -30,7 +30,7 @@ OPTIONS: dict[str, dict[str, Any]] = {
 def fit_rows(case: V.Case, overrides: dict[str, Any]) -> dict[str, float]:
     scn = stationsim.with_overrides(stationsim.load_scenario(case.scenario_path()), overrides)
     res = stationsim.run(scn, seed=V.case_seeds(SEED, case)[0], replications=REPLICATIONS)
-    cols = ["replication", "iso3", "station", "join_year", "first_flight_year"]
+    cols = ["replication", "iso3", "station", *V.PARTICIPATION_COLUMNS]
     table = V.score_case(case, scn, V.participation(res.membership[cols]), SEED,
                          n_boot=50).table
     fit = table[(table["split"] == "fit") & (table["scorer"] == "model")]

@@ -236,3 +236,43 @@ def test_payload_draws_leave_other_stations_alone() -> None:
     a = _ao_world("un", slots=2, steps=3, seed=3)
     b = _ao_world("un", slots=2, steps=3, seed=3)
     assert np.array_equal(a.stations[0].payloads, b.stations[0].payloads)
+
+
+# ---------------------------------------------------------------- payloads before opening
+
+
+def test_an_announcement_may_precede_the_opening() -> None:
+    """The CSS's first call was decided in 2019, three years before it opened (payload_from):
+    the experiments are selected in that year, with no member and no open station."""
+    from helpers import START
+    model = _ao_world("un", slots=3, steps=3, open_from=START + 2, payload_from=START,
+                      payload_every=50)
+    mem = membership_table(model)
+    chosen = mem[mem["payloads"] > 0]
+    assert len(chosen) == 3 and (chosen["first_payload_year"] == START).all()
+    assert mem.loc[mem["payloads"] == 0, "first_payload_year"].isna().all()
+    assert run_row(model)["s_payloads_flown"] == 3  # one announcement only
+
+
+def test_payload_from_must_be_before_the_close() -> None:
+    data = scenario_dict(stations=[station(payload_slots=1, payload_from=2100, close_at=2050)])
+    with pytest.raises(ScenarioError, match="payload_from 2100: must be before close_at 2050"):
+        scenario_from_dict(data)
+
+
+def test_merit_noise_lets_a_state_the_host_values_less_win_sometimes() -> None:
+    """Without the committee's merit score the host's ranking decides every time; with it,
+    the state the host values less wins a share of the seeds."""
+    guests = [state("RICH", capability=0.9, developing=False, alignment=0.9),
+              state("POOR", capability=0.1, developing=True, alignment=-0.2)]
+
+    def winners(sd: float) -> set[str]:
+        out = set()
+        for seed in range(12):
+            mem = membership_table(_ao_world("un", slots=1, steps=1, guests=guests, seed=seed,
+                                             parameters={"payload_merit_sd": sd}))
+            out |= set(mem.loc[mem["payloads"] > 0, "iso3"])
+        return out
+
+    assert len(winners(0.0)) == 1
+    assert winners(5.0) == {"RICH", "POOR"}

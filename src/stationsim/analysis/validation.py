@@ -497,18 +497,24 @@ def score_case(case: Case, scn: Scenario, membership: pd.DataFrame, seed: int,
 # ----------------------------------------------------------------------------- running
 
 
+#: The forms of participation a fact may be scored on (model v2): membership, a national's
+#: guest flight, an experiment selected through an announcement of opportunity.
+PARTICIPATION_COLUMNS = ("join_year", "first_flight_year", "first_payload_year")
+
+
 def participation(membership: pd.DataFrame) -> pd.DataFrame:
-    """The membership table with ``join_year`` = a state's first participation in a station:
-    its first membership or its national's first guest flight (model v2's seat market),
-    whichever came first.  The facts scored are participations of either form (a first
-    ISS visit was mostly a bought seat: ``data/cases/iss_guests.csv``)."""
-    if "first_flight_year" not in membership.columns:
+    """The membership table with ``join_year`` = a state's first participation in a station
+    in any form (:data:`PARTICIPATION_COLUMNS`): its first membership, its national's first
+    guest flight (model v2's seat market) or its first selected experiment (model v2's
+    payloads), whichever came first.  The facts scored are participations of any form (a
+    first ISS visit was mostly a bought seat: ``data/cases/iss_guests.csv``; the CSS facts
+    are mostly institutions' experiments: ``data/cases/css.csv``)."""
+    other = [c for c in PARTICIPATION_COLUMNS[1:] if c in membership.columns]
+    if not other:
         return membership
-    join = membership["join_year"].astype("Float64")
-    flight = membership["first_flight_year"].astype("Float64")
-    first = join.where(join.notna() & (flight.isna() | (join <= flight)), flight)
-    return membership.drop(columns="first_flight_year").assign(
-        join_year=first.astype("Int64"))
+    years = membership[["join_year", *other]].astype("Float64")
+    first = years.min(axis=1, skipna=True)
+    return membership.drop(columns=other).assign(join_year=first.round().astype("Int64"))
 
 
 def case_seeds(seed: int, case: Case) -> tuple[int, int]:
@@ -532,7 +538,7 @@ def run_case(case: Case, out: Path, replications: int, seed: int, workers: int |
             workers=workers, resume=True, progress=progress, label=case.name)
     return participation(pd.read_parquet(
         out / "membership.parquet",
-        columns=["replication", "iso3", "station", "join_year", "first_flight_year"]))
+        columns=["replication", "iso3", "station", *PARTICIPATION_COLUMNS]))
 
 
 @dataclass
@@ -845,7 +851,7 @@ def _run_sweep_points(case: Case, columns: tuple[str, ...], points: list[dict[st
             workers=workers, resume=True, progress=progress, label=out.name)
     mem = participation(pd.read_parquet(
         out / "membership.parquet",
-        columns=["point", "replication", "iso3", "station", "join_year", "first_flight_year"]))
+        columns=["point", "replication", "iso3", "station", *PARTICIPATION_COLUMNS]))
     return scn, mem
 
 

@@ -924,8 +924,7 @@ class StationModel(mesa.Model):  # type: ignore[misc]
         p = self.p
         year = self.year
         for s in self.stations:
-            if not s.is_open(year) or not payloads.announces(year, s.open_from,
-                                                              s.payload_slots, s.payload_every):
+            if not s.announces_payloads(year):
                 continue
             every = self.everyone
             cand = np.ones(self.n, dtype=bool)
@@ -941,8 +940,13 @@ class StationModel(mesa.Model):  # type: ignore[misc]
             if not applied.any():
                 continue
             to_host = self.host_value(s, every) + self.station_view(s).slot  # no slot taken
+            merit_sd = float(p["payload_merit_sd"])
+            if merit_sd > 0:  # the committee's merit score (payloads, docstring)
+                to_host = to_host + merit_sd * self.rng.standard_normal(self.n)
             flown = market.allocate(to_host, applied, s.payload_slots, self.rng.random(self.n))
             s.payloads[flown] += 1
+            first = s.first_payload_step[flown] < 0
+            s.first_payload_step[flown[first]] = self.t
             s.cum_utility[flown] += value[flown]
             gained = float(to_host[flown].sum())
             s.host_cum_utility += gained

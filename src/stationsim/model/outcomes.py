@@ -439,6 +439,9 @@ _membership("first_flight_year", "int", "year", "first guest flight (year)",
                                                              m.start_year))
 _membership("payloads", "int", "count", "experiments flown through announcements of "
             "opportunity", "model v2: payloads", lambda m: _cat(m, "payloads"))
+_membership("first_payload_year", "int", "year", "first experiment selected (year)",
+            "model v2: payloads; pattern: who takes part, and when",
+            lambda m: _steps(_cat(m, "first_payload_step"), m.start_year))
 _membership("capability", "float", "capability (0-1)", "capability", "input",
             lambda m: _tile(m, m.states.capability))
 _membership("alignment", "float", "-1 U.S. .. +1 China", "alignment", "input",

@@ -248,9 +248,14 @@ PARAMETERS: dict[str, Param] = {
            "programmes (spacenews.com, 12 June 2019; data/cases/css.csv)"),
         _P("payload_political_share", 0.5, 0.0, 1.0, doc="share of the political cost of "
            "partnering with the host that a state bears for flying an experiment with it",
-           source="documented fact: institutions of NATO and EU states (DEU, FRA, NOR, NLD, "
-           "POL, ESP) were selected for the CSS in 2019, none a CSS partner "
-           "(data/cases/css.csv); the value is a choice"),
+           source="documented fact: institutions of NATO and EU states that are ISS "
+           "partners (DEU, FRA, NOR, NLD, ESP; not scored by the css case) were selected for "
+           "the CSS in 2019, none a CSS partner (data/cases/css.csv); the value is a choice"),
+        _P("payload_merit_sd", 0.0, 0.0, 5.0, doc="spread of the merit score a selection "
+           "committee adds to the host's value of each applicant (utility units; 0: the "
+           "host's ranking alone)", source="documented fact: the 2019 UNOOSA/CMSA selection "
+           "evaluated proposals 'in terms of the scientific value' (spacenews.com, 12 June "
+           "2019); the value is fitted on the css case's fit split (docs/validation.md)"),
         # --- outcome thresholds ---
         _P("capable_threshold", 0.4, 0.0, 1.0, doc="capability of a 'capable' partner",
            source="Wu/H3"),

@@ -43,10 +43,13 @@ first national payload, larger for low-capability states, Foley 2014; a share
 of the political cost of associating with the host, Essay 002, Cheng 2009,
 Wu 2016: institutions of NATO states flew on the CSS AO though none joined).
 The host selects up to ``payload_slots`` applicants with the largest value to
-it, ``host_value + slot`` (its own objectives: soft power of developing and
-regional states, strategic value of capability, less leakage, Foley 2014,
-Cheng 2009; a payload takes no guest slot, so the slot's cost is added back),
-among those worth more than nothing to it; ties at random.  A payload makes
+it, ``host_value + slot + payload_merit_sd x z`` (its own objectives: soft
+power of developing and regional states, strategic value of capability, less
+leakage, Foley 2014, Cheng 2009; a payload takes no guest slot, so the slot's
+cost is added back; ``z`` a standard normal draw per applicant, the selection
+committee's view of the proposal's scientific value, unknown in advance:
+SpaceNews, 12 June 2019; drawn only when ``payload_merit_sd > 0``), among
+those worth more than nothing to it; ties at random.  A payload makes
 no state a member.  The state's value counts in its net utility from the
 station, the host's value in the host's utility.
 """
@@ -67,7 +70,7 @@ def payload_value(capability: FloatArray, w_payload: float, w_prestige: float,
                       - political_share * political_cost)
 
 
-def announces(year: int, open_from: int, slots: int, every: int) -> bool:
-    """Whether a station with ``slots`` per AO, one AO every ``every`` years from its
-    opening year ``open_from``, issues one in ``year`` (call only while it is open)."""
-    return slots > 0 and (year - open_from) % every == 0
+def announces(year: int, first: int, slots: int, every: int) -> bool:
+    """Whether a station with ``slots`` per AO, one AO every ``every`` years from the year
+    ``first`` of its first AO, issues one in ``year`` (call only while it exists)."""
+    return slots > 0 and year >= first and (year - first) % every == 0

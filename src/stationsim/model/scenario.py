@@ -23,7 +23,14 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal, cast, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from stationsim.model.events import (
     EVENTS,
@@ -216,9 +223,20 @@ class StationSpec(Strict):
     payload_slots: int = Field(0, ge=0, le=1000, description="experiments the host selects "
                                "per announcement of opportunity (0: no announcements)")
     payload_every: int = Field(1, ge=1, le=50, description="years between announcements")
+    payload_from: int | None = Field(
+        None, ge=1900, le=2200, description="year of the first announcement (default: the "
+        "opening year); it may precede the opening: the CSS's first call (2018) selected "
+        "its experiments in 2019, three years before the station opened")
     payload_channel: Literal["un", "bilateral"] | None = Field(
         None, description="whom an announcement reaches: every state (un) or those that see "
         "it through their trust in the host (bilateral); default: the station's channel")
+
+    @model_validator(mode="after")
+    def _payloads_while_it_exists(self) -> StationSpec:
+        if self.payload_from is not None and self.payload_from >= self.close_at:
+            raise ValueError(f"payload_from {self.payload_from}: must be before close_at "
+                             f"{self.close_at}")
+        return self
 
     @field_validator("rule")
     @classmethod

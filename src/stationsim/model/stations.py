@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from stationsim.model import payloads
 from stationsim.model.scenario import AUTO_RULE, SellerSpec, StationSpec
 from stationsim.rules.base import NEVER, REFUSAL_REASONS, Rule, Terms
 from stationsim.rules.registry import get_rule
@@ -72,6 +73,8 @@ class Station:
     payload_slots: int = 0
     payload_every: int = 1
     payload_channel: str | None = None
+    #: year of the first announcement (None: the opening year); may precede the opening
+    payload_from: int | None = None
     rule: Rule = field(init=False)
     member: BoolArray = field(init=False)
     founder: BoolArray = field(init=False)
@@ -100,6 +103,8 @@ class Station:
     seats_sold: IntArray = field(init=False)
     #: experiments of each state flown through the station's announcements of opportunity
     payloads: IntArray = field(init=False)
+    #: the step of each state's first selected experiment (-1: none)
+    first_payload_step: IntArray = field(init=False)
     seat_revenue: float = 0.0
     host_cum_utility: float = 0.0
     host_delivered_last: float = 1.0
@@ -145,6 +150,7 @@ class Station:
         self.last_flight_step = np.full(n, -1, dtype=np.int64)
         self.seats_sold = np.zeros(3, dtype=np.int64)
         self.payloads = np.zeros(n, dtype=np.int64)
+        self.first_payload_step = np.full(n, -1, dtype=np.int64)
 
     @classmethod
     def from_spec(cls, spec: StationSpec, index: dict[str, int], asset_names: list[str]) -> Station:
@@ -170,7 +176,17 @@ class Station:
             payload_slots=spec.payload_slots,
             payload_every=spec.payload_every,
             payload_channel=spec.payload_channel,
+            payload_from=spec.payload_from,
         )
+
+    def announces_payloads(self, year: int) -> bool:
+        """Whether the station issues an announcement of opportunity in ``year``: from
+        ``payload_from`` (default: opening) every ``payload_every`` years until it closes
+        (:func:`stationsim.model.payloads.announces`)."""
+        start = self.open_from if self.payload_from is None else self.payload_from
+        if not start <= year < self.close_at or self.closed:
+            return False
+        return payloads.announces(year, start, self.payload_slots, self.payload_every)
 
     def weight(self, objective: str, p: Mapping[str, Any]) -> float:
         """The host's weight of ``objective``: its own (``objectives``), else the global
