@@ -66,6 +66,8 @@ class Station:
     objectives: dict[str, float] = field(default_factory=dict)
     #: who sells guest-flight seats: (seller index or -1 for a commercial provider, spec)
     sellers: list[tuple[int, SellerSpec]] = field(default_factory=list)
+    #: the station this one succeeds (``successor_of``): its members get the first offer
+    successor_of: str | None = None
     rule: Rule = field(init=False)
     member: BoolArray = field(init=False)
     founder: BoolArray = field(init=False)
@@ -156,6 +158,7 @@ class Station:
             objectives={str(k): float(v) for k, v in spec.objectives.items()},
             sellers=[(index[x.seller] if x.seller != "commercial" else -1, x)
                      for x in spec.sellers],
+            successor_of=spec.successor_of,
         )
 
     def weight(self, objective: str, p: Mapping[str, Any]) -> float:
