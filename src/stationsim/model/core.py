@@ -572,7 +572,7 @@ class StationModel(mesa.Model):  # type: ignore[misc]
                 s.opened = True
                 s.closed = True
                 for succ in self.successors.get(s.name, ()):
-                    self.heirs[succ.name] = s.members
+                    self.heirs[succ.name] = s.members.copy()
                 self._log(s, s.members, "exit", "closed")
                 s.remove(s.members, self.t, "closed", int(self.p["reapply_cooldown"]))
         if self.heirs:
