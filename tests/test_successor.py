@@ -123,6 +123,23 @@ def test_a_successor_that_opens_later_offers_when_it_opens() -> None:
     assert set(PARTNERS) <= _members(m, "CLD")
 
 
+def test_an_open_event_sets_when_the_successor_takes_them() -> None:
+    """A successor declared for later (here 2090) is opened by the timeline's ``open`` event
+    (2004); the offer is made that year."""
+    states = [state("USA", capability=0.9, alignment=-1.0)]
+    states += [state(p, capability=0.4, alignment=-1.0) for p in PARTNERS]
+    stations = [station("ISS", host="USA", open_from=1998, close_at=2003, capacity=4,
+                        founding_members=PARTNERS),
+                station("CLD", host="USA", open_from=2090, close_at=2100, successor_of="ISS")]
+    m = make_model(states=states, stations=stations, parameters=OPEN, steps=8,
+                   events=[{"year": 2004, "type": "open", "station": "CLD"}])
+    for _ in range(4):  # 2000-2003
+        m.step()
+    assert not _members(m, "CLD") and "CLD" in m.heirs
+    m.step()  # 2004
+    assert _members(m, "CLD") == set(PARTNERS) and not m.heirs
+
+
 def test_without_successor_of_nothing_is_offered() -> None:
     """Off by default: no successor, no offers pending, the same run as before."""
     m = _world(successor=False)
