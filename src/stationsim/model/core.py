@@ -581,9 +581,10 @@ class StationModel(mesa.Model):  # type: ignore[misc]
     def _offer_successors(self) -> None:
         """A closed station's members get the first offer of its open successors.
 
-        Documented fact: NASA plans commercial LEO destinations to follow the
-        ISS for its partners, Russia its own station, ESA and JAXA to buy access
-        (docs/odd.md, *Successor stations*).  When a station closes, its
+        Documented fact: NASA plans commercial LEO destinations to take over
+        its research and astronauts from the ISS (spaceweekly.com/?p=774251),
+        and ESA signed a 2023 MoU to use Starlab as the ISS's successor
+        (spacenews.com, docs/odd.md 7.3b).  When a station closes, its
         members at closure are offered membership of each station whose
         ``successor_of`` names it, in the first year that successor is open.
         No transfer bypasses a decision: a member applies only if its own
