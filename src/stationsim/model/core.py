@@ -204,6 +204,13 @@ class StationModel(mesa.Model):  # type: ignore[misc]
                          for s in scenario.stations]
         self.trust.watch(np.array([s.host for s in self.stations], dtype=np.int64))
         self.station_by_name = {s.name: s for s in self.stations}
+        #: successor stations of each predecessor, and the members each successor still
+        #: has to offer membership to (``successor_of``; :meth:`_offer_successors`)
+        self.successors: dict[str, list[Station]] = defaultdict(list)
+        for s in self.stations:
+            if s.successor_of is not None:
+                self.successors[s.successor_of].append(s)
+        self.heirs: dict[str, IntArray] = {}
         #: bans as [state, target, start_year, end_year) in state indices
         self.bans: list[list[float]] = []
         self.events: dict[int, list[EventSpec]] = defaultdict(list)
@@ -620,8 +627,63 @@ class StationModel(mesa.Model):  # type: ignore[misc]
                 # was opened and closed again by later events
                 s.opened = True
                 s.closed = True
+                for succ in self.successors.get(s.name, ()):
+                    self.heirs[succ.name] = s.members.copy()
                 self._log(s, s.members, "exit", "closed")
                 s.remove(s.members, self.t, "closed", int(self.p["reapply_cooldown"]))
+        if self.heirs:
+            self._offer_successors()
+
+    def _offer_successors(self) -> None:
+        """A closed station's members get the first offer of its open successors.
+
+        Documented fact: NASA plans commercial LEO destinations to take over
+        its research and astronauts from the ISS (spaceweekly.com/?p=774251),
+        and ESA signed a 2023 MoU to use Starlab as the ISS's successor
+        (spacenews.com, docs/odd.md 7.3b).  When a station closes, its
+        members at closure are offered membership of each station whose
+        ``successor_of`` names it, in the first year that successor is open.
+        No transfer bypasses a decision: a member applies only if its own
+        utility of joining (:meth:`guest_utility` on the rule's quote, as an
+        entrant) plus ``successor_bonus`` is positive, to the best such
+        successor under exclusive membership (as in the evaluate phase), and
+        the successor's rule decides through the ordinary negotiation (its
+        screens, capacity and cooldowns).  The offer is direct: a member need
+        not find it through the channel.  Those refused or not interested
+        take part in the evaluate phase of the same step like anyone else.
+        """
+        year, every, t = self.year, self.everyone, self.t
+        free = np.ones(self.n, dtype=bool)
+        if self.exclusive:
+            for s in self.stations:
+                free[s.members] = False
+        keys: list[int] = []
+        rows: list[FloatArray] = []
+        for k, s in enumerate(self.stations):
+            heirs = self.heirs.get(s.name)
+            if heirs is None or not s.is_open(year):
+                continue
+            del self.heirs[s.name]
+            cand = np.zeros(self.n, dtype=bool)
+            cand[heirs] = True
+            cand &= free if self.exclusive else ~s.member
+            cand &= s.cooldown_until <= t
+            cand &= ~self.banned_with(s.participants)
+            cand[s.host] = False
+            if not cand.any():
+                continue
+            terms = s.rule.quote(self.view(s), every)
+            util = self.guest_utility(s, every, terms, entrant=True) + self.p["successor_bonus"]
+            rows.append(np.where(cand, util, -np.inf))
+            keys.append(k)
+        if not rows:
+            return
+        util = np.stack(rows)
+        if self.exclusive:  # each member applies to its best successor only
+            best = np.argmax(util, axis=0)
+            util = np.where(np.arange(len(rows))[:, None] == best, util, -np.inf)
+        self._negotiate({k: (u > 0).nonzero()[0].astype(np.int64)
+                         for k, u in zip(keys, util, strict=True)})
 
     def _enforce_bans(self) -> None:
         """A newly banned member leaves: the non-host party, or the ban's target."""

@@ -228,6 +228,13 @@ PARAMETERS: dict[str, Param] = {
         _P("admission_order", "value", kind="category", categories=("value", "random"),
            doc="order of admission when capacity binds: by the host's gain, or random",
            source="choice"),
+        # --- successor stations (model v2) ---
+        _P("successor_bonus", 0.0, 0.0, 2.0, doc="value a member of a closing station adds "
+           "to its utility of joining the station's successor (`successor_of`) when the "
+           "successor's offer is made: continuity of its crews, hardware and agreements; "
+           "0 = the ordinary join decision", source="choice; documented fact: NASA plans "
+           "its commercial LEO destinations to continue the ISS's partners' access "
+           "(docs/odd.md, *Successor stations*)"),
         # --- guest flights: the seat market (model v2) ---
         _P("w_flight", 1.0, 0.0, 5.0, doc="value to a state of one guest flight of a national "
            "(a bought or bartered seat), before its prestige value",

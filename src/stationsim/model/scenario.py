@@ -237,6 +237,9 @@ class StationSpec(Strict):
             raise ValueError(f"payload_from {self.payload_from}: must be before close_at "
                              f"{self.close_at}")
         return self
+    successor_of: str | None = Field(
+        default=None, description="the station this one succeeds: when that one closes, its "
+        "members are offered membership here first (docs/odd.md, *Successor stations*)")
 
     @field_validator("rule")
     @classmethod
@@ -609,6 +612,7 @@ def _check_references(scn: Scenario) -> None:
                     and sel.close_at <= sel.open_from):
                 errors.append(f"{src}: stations[{i}].sellers[{k}].close_at: must be after "
                               f"open_from ({sel.open_from})")
+    _check_successors(scn, errors)
     if scn.exclusive:
         _check_exclusive(scn, errors)
     try:
@@ -661,6 +665,29 @@ def check_run_options(*, seed: object = None, steps: object = None,
                           + (" (2**63 - 1)" if hi == SEED_MAX else ""))
     if errors:
         raise ScenarioError("\n".join(errors))
+
+
+def _check_successors(scn: Scenario, errors: list[str]) -> None:
+    """``successor_of`` names another station of the scenario that closes before the
+    successor does (else the successor is gone before it could take anyone)."""
+    by_name = {st.name: st for st in scn.stations}
+    for i, st in enumerate(scn.stations):
+        pred = st.successor_of
+        if pred is None:
+            continue
+        where = f"{scn.source}: stations[{i}].successor_of"
+        others = [n for n in by_name if n != st.name]
+        if pred == st.name:
+            errors.append(f"{where}: a station cannot succeed itself; allowed: another "
+                          f"station ({short_list(others) or 'none'})")
+        elif pred not in by_name:
+            errors.append(f"{where}: unknown station {pred!r}{did_you_mean(pred, others)}; "
+                          f"allowed: {short_list(others) or 'none'}")
+        elif by_name[pred].close_at >= st.close_at:
+            errors.append(f"{where}: {pred} closes at {by_name[pred].close_at}, not before "
+                          f"{st.name} does ({st.close_at}); a successor takes its "
+                          "predecessor's members when the predecessor closes, so it must "
+                          "close later")
 
 
 def _check_exclusive(scn: Scenario, errors: list[str]) -> None:

@@ -75,6 +75,8 @@ class Station:
     payload_channel: str | None = None
     #: year of the first announcement (None: the opening year); may precede the opening
     payload_from: int | None = None
+    #: the station this one succeeds (``successor_of``): its members get the first offer
+    successor_of: str | None = None
     rule: Rule = field(init=False)
     member: BoolArray = field(init=False)
     founder: BoolArray = field(init=False)
@@ -177,6 +179,7 @@ class Station:
             payload_every=spec.payload_every,
             payload_channel=spec.payload_channel,
             payload_from=spec.payload_from,
+            successor_of=spec.successor_of,
         )
 
     def announces_payloads(self, year: int) -> bool:
