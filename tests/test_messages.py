@@ -130,3 +130,24 @@ def test_params_lists_every_parameter_with_bounds_default_and_source() -> None:
     assert f"{len(PARAMETERS)} parameter(s)" in r.stdout
     bad = _cli("params", "zzzz")
     assert bad.returncode == 2 and "no parameter name contains 'zzzz'" in bad.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("override, want", [
+    ("stations.CSS.rul=x", "error: --set stations.CSS.rul=x: unknown field (did you mean "
+                           "'rule'?)"),
+    ("stations.CSS.rule=quid_pro_quoo", "error: --set stations.CSS.rule=quid_pro_quoo: unknown "
+                                        "rule 'quid_pro_quoo' (did you mean 'quid_pro_quo'?)"),
+    ("parameters.learn_rate=7", "error: --set parameters.learn_rate=7: must be a number in "
+                                "[0, 1], got 7"),
+])
+def test_experiment_set_errors_name_the_set_argument_not_the_file(tmp_path: Path,
+                                                                  override: str,
+                                                                  want: str) -> None:
+    r = _cli("experiment", EXPERIMENT, "--set", override, "--out", str(tmp_path / "o"), "-q")
+    assert r.returncode == 2
+    assert r.stderr.startswith(want), r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in r.stderr
+    assert "baseline.toml" not in r.stderr and "stations[" not in r.stderr
+    assert not (tmp_path / "o").exists()
