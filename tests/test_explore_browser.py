@@ -335,19 +335,21 @@ def test_the_picker_opens_another_scenario_with_its_own_controls(server: dict[st
     assert _console_errors(driver) == []
 
 
-#: Clicks Step and resolves with the milliseconds until both live figures show the new year
-#: (their ``data-year``) and the status line the new step, checked on every animation frame.
+#: Clicks Step and resolves with the milliseconds until both live figures and the state panel
+#: show the new year (their ``data-year``) and the status line the new step, checked on every
+#: animation frame.
 _TIME_STEP_JS = """
 const [want, stepText, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
 const button = [...document.querySelectorAll('button')].find(b => b.textContent.trim() === 'Step');
 const shown = () => [...document.querySelectorAll(
-    '.stationsim-members-svg, .stationsim-network-svg')].map(e => e.getAttribute('data-year'));
+    '.stationsim-members-svg, .stationsim-network-svg, .stationsim-state-panel')]
+    .map(e => e.getAttribute('data-year'));
 const t0 = performance.now();
 button.click();
 const poll = () => {
   const years = shown();
   const now = document.querySelector('.stationsim-now');
-  if (years.length === 2 && years.every(y => y === String(want))
+  if (years.length === 3 && years.every(y => y === String(want))
       && now && now.textContent.includes(stepText)) {
     done(performance.now() - t0);
   } else if (performance.now() - t0 > 20000) {
@@ -364,9 +366,17 @@ def test_a_step_shows_in_every_figure_within_the_budget_on_two_blocs(
         server: dict[str, Any], browser: Any) -> None:
     from selenium.webdriver.common.by import By
 
+    from stationsim.app import explore
+
     driver = _open(browser, server["url"] + "?scenario=two_blocs_2020s.toml")
     _wait("two_blocs_2020s", lambda: "two_blocs_2020s" in _text(driver, ".stationsim-now"))
     assert "A changed control applies when you press Reset" in _text(driver, ".stationsim-now")
+    # a state chosen: its panel redraws with every step too, within the same budget
+    label = next(iter(explore.state_choices(
+        explore.ExplorerModel(str(ROOT / "scenarios" / "two_blocs_2020s.toml")))))
+    _select(driver, "State", label)
+    _wait("the state panel", lambda: driver.find_element(By.CSS_SELECTOR,
+                                                         ".stationsim-state-panel"))
     times = []
     for k in range(1, 7):
         _wait("the Step button", lambda: _button(driver, "Step").is_enabled())
@@ -387,7 +397,7 @@ def test_a_step_shows_in_every_figure_within_the_budget_on_two_blocs(
     assert "of runs" not in _text(driver, ".stationsim-members-view")
     edges = driver.find_elements(By.CSS_SELECTOR, ".stationsim-network-svg line.edge")
     assert len([e for e in edges if e.get_attribute("data-station") == "US_LED"]) == members_now
-    print(f"step to every figure (s): {', '.join(f'{t:.3f}' for t in times)}")
+    print(f"step to every figure and the state panel (s): {', '.join(f'{t:.3f}' for t in times)}")
     # the first step warms the page up; the ones after are what a user waits for
     warm = sorted(times[1:])
     assert warm[len(warm) // 2] < STEP_BUDGET, times
