@@ -480,3 +480,76 @@ def test_network_svg_links_each_member_to_its_station() -> None:
     edges = re.findall(r'class="edge" data-station="(\w+)" data-state="(\w+)"', svg)
     want = {(s.name, model.states.iso3[i]) for s in model.stations for i in s.members.tolist()}
     assert set(edges) == want and len(edges) == len(want)
+
+
+# ------------------------------------------------------------------ one state
+
+
+def test_state_panel_says_refused_for_a_ban_admitted_founder_and_not_eligible() -> None:
+    from helpers import make_model, state, station
+
+    states = [state("HUB", capability=0.9, name="Hub"), state("AA", capability=0.5),
+              state("BB", capability=0.5), state("FND", transparency=0.35, blocs=["X"])]
+    ban = [{"year": 2000, "type": "ban", "state": "AA", "target": "BB"}]
+    model = make_model(states=states, events=ban,
+                       stations=[station(founding_members=["FND"], channel="un")])
+    assert explore.state_choices(model) == {"AA": "AA", "BB": "BB", "FND": "FND",
+                                            "HUB Hub": "HUB"}
+    before = _rows(explore.state_stations(model, "AA"))
+    assert before[0]["last_decision"] == "none yet"
+    assert before[0]["membership"] == "not a member; may apply in 2000"
+    model.step()  # AA and BB apply together: one is admitted, the other refused (ban)
+    s = model.stations[0]
+    refused = "AA" if not s.member[model.index["AA"]] else "BB"
+    admitted = ({"AA", "BB"} - {refused}).pop()
+    row = _rows(explore.state_stations(model, refused))[0]
+    assert list(row) == list(explore.STATE_STATION_COLUMNS)
+    assert row["station"] == "S" and row["host"] == "HUB"
+    assert row["last_decision"] == "2000: refused (ban)"
+    assert row["why"] == explore.EXPLANATIONS[("refused", "ban")]
+    assert row["membership"].startswith("not a member; not eligible to apply in 2001: ")
+    assert "banned with a participant" in row["membership"]
+    assert "may apply again from" in row["membership"]  # the refusal's cooldown
+    i, h = model.index[refused], s.host
+    assert row["trust_in_host"] == f"{model.trust.get(np.array([i]), np.array([h]))[0]:.2f}"
+    assert row["host_trust"] == f"{model.trust.get(np.array([h]), np.array([i]))[0]:.2f}"
+    row = _rows(explore.state_stations(model, admitted))[0]
+    assert row["last_decision"] == "2000: admitted"
+    assert row["why"] == explore.EXPLANATIONS[("admitted", "")]
+    assert row["membership"].startswith("member since 2000 (due ")
+    row = _rows(explore.state_stations(model, "FND"))[0]
+    assert row["last_decision"] == "2000: admitted (forced)"
+    assert row["membership"].startswith("founding member (due ")
+    assert _rows(explore.state_stations(model, "HUB"))[0]["membership"] == "host"
+    attrs = dict(explore.state_attributes(model, "FND"))
+    assert attrs["transparency"] == "0.35" and attrs["blocs"] == "X"
+    assert attrs["capability"] == "0.30" and attrs["developing"] == "no"
+    html = explore.state_html(model, refused)
+    assert f'data-state="{refused}"' in html and "refused (ban)" in html
+    assert "Trust in host" in html and "Host's trust in it" in html
+    assert "transparency" in html
+    import re
+
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", html.split('data-station="S">', 1)[1])[:7]
+    assert cells == list(_rows(explore.state_stations(model, refused))[0].values())
+
+
+def test_state_panel_follows_the_live_model_on_a_shipped_scenario() -> None:
+    model = ExplorerModel(str(CSS_VS_ISS))
+    labels = explore.state_choices(model)
+    assert labels["CHN China"] == "CHN" and len(labels) == model.n
+    for _ in range(4):
+        model.step()
+    for iso in model.index:
+        for r, s in zip(_rows(explore.state_stations(model, iso)), model.stations,
+                        strict=True):
+            action, reason, step = s.last_decision(model.index[iso])
+            if iso == model.states.iso3[s.host]:
+                assert r["membership"] == "host"
+            elif step < 0:
+                assert r["last_decision"] == "none yet"
+            else:
+                assert r["last_decision"].startswith(f"{2022 + step}: {action}")
+                assert r["why"] == explore.EXPLANATIONS[(action, reason)]
+            if s.member[model.index[iso]]:
+                assert "member" in r["membership"] and "not a member" not in r["membership"]

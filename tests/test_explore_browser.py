@@ -335,19 +335,21 @@ def test_the_picker_opens_another_scenario_with_its_own_controls(server: dict[st
     assert _console_errors(driver) == []
 
 
-#: Clicks Step and resolves with the milliseconds until both live figures show the new year
-#: (their ``data-year``) and the status line the new step, checked on every animation frame.
+#: Clicks Step and resolves with the milliseconds until both live figures and the state panel
+#: show the new year (their ``data-year``) and the status line the new step, checked on every
+#: animation frame.
 _TIME_STEP_JS = """
 const [want, stepText, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
 const button = [...document.querySelectorAll('button')].find(b => b.textContent.trim() === 'Step');
 const shown = () => [...document.querySelectorAll(
-    '.stationsim-members-svg, .stationsim-network-svg')].map(e => e.getAttribute('data-year'));
+    '.stationsim-members-svg, .stationsim-network-svg, .stationsim-state-panel')]
+    .map(e => e.getAttribute('data-year'));
 const t0 = performance.now();
 button.click();
 const poll = () => {
   const years = shown();
   const now = document.querySelector('.stationsim-now');
-  if (years.length === 2 && years.every(y => y === String(want))
+  if (years.length === 3 && years.every(y => y === String(want))
       && now && now.textContent.includes(stepText)) {
     done(performance.now() - t0);
   } else if (performance.now() - t0 > 20000) {
@@ -364,9 +366,17 @@ def test_a_step_shows_in_every_figure_within_the_budget_on_two_blocs(
         server: dict[str, Any], browser: Any) -> None:
     from selenium.webdriver.common.by import By
 
+    from stationsim.app import explore
+
     driver = _open(browser, server["url"] + "?scenario=two_blocs_2020s.toml")
     _wait("two_blocs_2020s", lambda: "two_blocs_2020s" in _text(driver, ".stationsim-now"))
     assert "A changed control applies when you press Reset" in _text(driver, ".stationsim-now")
+    # a state chosen: its panel redraws with every step too, within the same budget
+    label = next(iter(explore.state_choices(
+        explore.ExplorerModel(str(ROOT / "scenarios" / "two_blocs_2020s.toml")))))
+    _select(driver, "State", label)
+    _wait("the state panel", lambda: driver.find_element(By.CSS_SELECTOR,
+                                                         ".stationsim-state-panel"))
     times = []
     for k in range(1, 7):
         _wait("the Step button", lambda: _button(driver, "Step").is_enabled())
@@ -387,7 +397,7 @@ def test_a_step_shows_in_every_figure_within_the_budget_on_two_blocs(
     assert "of runs" not in _text(driver, ".stationsim-members-view")
     edges = driver.find_elements(By.CSS_SELECTOR, ".stationsim-network-svg line.edge")
     assert len([e for e in edges if e.get_attribute("data-station") == "US_LED"]) == members_now
-    print(f"step to every figure (s): {', '.join(f'{t:.3f}' for t in times)}")
+    print(f"step to every figure and the state panel (s): {', '.join(f'{t:.3f}' for t in times)}")
     # the first step warms the page up; the ones after are what a user waits for
     warm = sorted(times[1:])
     assert warm[len(warm) // 2] < STEP_BUDGET, times
@@ -405,3 +415,61 @@ def test_play_to_the_end_shows_play_not_pause(server: dict[str, Any], browser: A
     assert not driver.find_elements(By.XPATH, "//button[normalize-space(.)='❚❚']")
     _button(driver, "Reset").click()
     _wait("playable again", lambda: _button(driver, "▶").is_enabled())
+
+
+def test_a_chosen_state_shows_its_attributes_trust_and_last_decision(
+        server: dict[str, Any], browser: Any, tmp_path: Path) -> None:
+    """Choose a state refused at a station (the same run, replayed here): the panel shows its
+    attributes, its trust in each host and the reason of its last decision; a step redraws
+    it.  Mesa's "Time: 9.0" box is hidden (the page shows the year)."""
+    from selenium.webdriver.common.by import By
+
+    from stationsim.app import explore
+
+    model = explore.ExplorerModel(str(CSS_VS_ISS))  # the page's model: replication 0
+    for _ in range(3):
+        model.step()
+    labels = explore.state_choices(model)
+    refused = [(label, iso) for label, iso in labels.items()
+               if any(s.last_decision(model.index[iso])[0] == "refused"
+                      for s in model.stations)]
+    assert refused, "css_vs_iss refuses someone in its first three years"
+    label, iso = refused[0]
+    want = explore.state_stations(model, iso)
+
+    driver = _open(browser, server["url"])
+    body = driver.find_element(By.TAG_NAME, "body").text
+    assert "Time:" not in body  # Mesa's own step counter is hidden
+    assert "Choose a state" in _text(driver, ".stationsim-state")
+    for k in range(1, 4):
+        _wait("the Step button", lambda: _button(driver, "Step").is_enabled())
+        _button(driver, "Step").click()
+        _wait(f"step {k}", lambda: f"step {k} of 9" in _text(driver, ".stationsim-now"))  # noqa: B023
+    _select(driver, "State", label)
+    panel = _wait("the state's panel", lambda: driver.find_element(
+        By.CSS_SELECTOR, f'.stationsim-state-panel[data-state="{iso}"]'))
+    assert panel.get_attribute("data-year") == "2024"
+    text = panel.text
+    for name, value in explore.state_attributes(model, iso):
+        assert name in text and value in text, (name, value)
+    rows = driver.find_elements(By.CSS_SELECTOR, ".stationsim-state-station")
+    assert [r.get_attribute("data-station") for r in rows] == list(want["station"])
+    for row, (_, r) in zip(rows, want.iterrows(), strict=True):
+        cells = [c.text for c in row.find_elements(By.TAG_NAME, "td")]
+        assert cells == [r["station"], r["host"], r["membership"], r["trust_in_host"],
+                         r["host_trust"], r["last_decision"], r["why"]], cells
+    assert "refused (" in text
+    assert "Time:" not in driver.find_element(By.TAG_NAME, "body").text
+    shot = tmp_path / "explore_state.png"
+    driver.execute_script("arguments[0].scrollIntoView()", panel)
+    assert driver.save_screenshot(str(shot))
+    extra = os.environ.get("STATIONSIM_EXPLORE_STATE_SCREENSHOT")
+    if extra:
+        shutil.copyfile(shot, extra)
+    # a step redraws the panel for the next year
+    _button(driver, "Step").click()
+    _wait("the panel of 2025", lambda: driver.find_element(
+        By.CSS_SELECTOR, f'.stationsim-state-panel[data-state="{iso}"]')
+        .get_attribute("data-year") == "2025")
+    assert _errors_shown(driver) == []
+    assert _console_errors(driver) == []

@@ -289,3 +289,60 @@ def test_nobody_enters_a_station_about_to_close() -> None:
 
     assert joins(2030)
     assert not joins(2001)
+
+
+# ------------------------------------------------------------- each state's last decision
+
+
+@pytest.mark.parametrize("rule", ["hub_and_spoke", "quid_pro_quo"])
+def test_last_decision_records_refusal_reason_admission_founder_and_exit(rule: str) -> None:
+    """``Station.last_decision``: kept without ``log_events``; a state refused for a ban,
+    the one admitted, a founder, a leave event; nothing for the host."""
+    states = [state("HUB", capability=0.9), state("AA", capability=0.5),
+              state("BB", capability=0.5), state("FND"), state("LVR")]
+    events = [{"year": 2000, "type": "ban", "state": "AA", "target": "BB"},
+              {"year": 2001, "type": "leave", "state": "LVR", "station": "S"}]
+    model = make_model(states=states, events=events, log_events=False,
+                       stations=[station(rule=rule, founding_members=["FND", "LVR"])])
+    s = model.stations[0]
+    i = model.index
+    assert s.last_decision(i["FND"]) == ("admitted", "forced", 0)  # founders, at the start
+    assert s.last_decision(i["AA"]) == ("", "", -1)
+    model.step()  # 2000: AA and BB apply together; the later of the two is refused (ban)
+    got = {iso: s.last_decision(i[iso]) for iso in ("AA", "BB")}
+    assert sorted(got.values()) == [("admitted", "", 0), ("refused", "ban", 0)], got
+    refused = next(iso for iso, d in got.items() if d[0] == "refused")
+    assert not s.member[i[refused]] and s.member[i[({"AA", "BB"} - {refused}).pop()]]
+    assert s.last_decision(i["FND"]) == ("admitted", "forced", 0)
+    assert model.last_log == []  # the record needs no log
+    model.step()  # 2001: LVR leaves by the timeline
+    assert s.last_decision(i["LVR"]) == ("exit", "event", 1)
+    assert s.exit_reason[i["LVR"]] == "event"
+    assert s.last_decision(i["HUB"]) == ("", "", -1)
+
+
+def test_last_decision_is_the_last_entry_of_the_step_logs_on_a_shipped_scenario() -> None:
+    """Over a whole run of css_vs_iss, each state's record at each station is its last
+    applied / admitted / refused / exit entry of the steps' logs, reason included."""
+    from pathlib import Path
+
+    from stationsim.model.scenario import load_scenario
+    from stationsim.running.batch import run_seed
+
+    scn = load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "css_vs_iss.toml")
+    model = StationModel(scn, rng=run_seed(scn.seed, 0), log_events=True)
+    last: dict[tuple[str, str], tuple[str, str, int]] = {}
+    for entry in model.last_log:
+        last[entry[:2]] = (entry[2], entry[3], 0)
+    while model.running:
+        t = model.t
+        model.step()
+        for station_name, iso, action, reason in model.last_log:
+            if action != "flight":
+                last[(station_name, iso)] = (action, reason, t)
+    kinds = set()
+    for s in model.stations:
+        for iso, k in model.index.items():
+            assert s.last_decision(k) == last.get((s.name, iso), ("", "", -1)), (s.name, iso)
+            kinds.add(s.last_decision(k)[0])
+    assert {"admitted", "refused"} <= kinds

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from analysis_data import write_run_folder
 
+from stationsim.model.names import did_you_mean
 from stationsim.model.params import PARAMETERS
-from stationsim.model.scenario import did_you_mean, short_list
+from stationsim.model.scenario import short_list
 
 ROOT = Path(__file__).resolve().parents[1]
 SCN = "scenarios/css_vs_iss.toml"
@@ -130,3 +131,66 @@ def test_params_lists_every_parameter_with_bounds_default_and_source() -> None:
     assert f"{len(PARAMETERS)} parameter(s)" in r.stdout
     bad = _cli("params", "zzzz")
     assert bad.returncode == 2 and "no parameter name contains 'zzzz'" in bad.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("override, want", [
+    ("stations.CSS.rul=x", "error: --set stations.CSS.rul=x: unknown field (did you mean "
+                           "'rule'?)"),
+    ("stations.CSS.rule=quid_pro_quoo", "error: --set stations.CSS.rule=quid_pro_quoo: unknown "
+                                        "rule 'quid_pro_quoo' (did you mean 'quid_pro_quo'?)"),
+    ("parameters.learn_rate=7", "error: --set parameters.learn_rate=7: must be a number in "
+                                "[0, 1], got 7"),
+])
+def test_experiment_set_errors_name_the_set_argument_not_the_file(tmp_path: Path,
+                                                                  override: str,
+                                                                  want: str) -> None:
+    r = _cli("experiment", EXPERIMENT, "--set", override, "--out", str(tmp_path / "o"), "-q")
+    assert r.returncode == 2
+    assert r.stderr.startswith(want), r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in r.stderr
+    assert "baseline.toml" not in r.stderr and "stations[" not in r.stderr
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.slow
+def test_unknown_names_inside_timeline_events_get_suggestions(tmp_path: Path) -> None:
+    def cli_with(*bodies: str) -> subprocess.CompletedProcess[str]:
+        events = "".join(f"\n[[events]]\nyear = 2024\n{b}\n" for b in bodies)
+        bad = ROOT / "scenarios" / f".test_messages_events_{tmp_path.name}.toml"  # beside CSV
+        bad.write_text(text + events, encoding="utf-8")
+        try:
+            return _cli("run", str(bad), "-q", "--out", str(tmp_path / "o"))
+        finally:
+            bad.unlink()
+
+    text = (ROOT / SCN).read_text(encoding="utf-8")
+    k = text.count("[[events]]")  # the index of the first added event
+    # the type is read first (the fields an event needs depend on it)
+    r = cli_with('type = "bann"\nstate = "USA"\ntarget = "CHN"')
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert r.stderr.startswith(f"error: {ROOT / 'scenarios'}"), r.stderr
+    assert (f"events[{k}].type: unknown event type 'bann' (did you mean 'ban'?); "
+            "allowed: ban, lift_ban, open, close, set, set_station, leave, join, "
+            "set_parameter") in r.stderr
+    r = cli_with('type = "leave"\nstate = "JPM"\nstation = "ISS"',
+                 'type = "leave"\nstate = "JPN"\nstation = "ISSS"',
+                 'type = "set"\nstate = "JPN"\nattribute = "transparancy"\nvalue = 0.5',
+                 'type = "set_station"\nstation = "CSS"\nattribute = "capacty"\nvalue = 3',
+                 'type = "set_station"\nstation = "CSS"\nattribute = "rule"\n'
+                 'value = "hub_and_spok"',
+                 'type = "set_parameter"\nattribute = "learn_rat"\nvalue = 0.3')
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert f"events[{k}].state: unknown state 'JPM' (did you mean 'JPN'" in r.stderr
+    assert (f"events[{k + 1}].station: unknown station 'ISSS' (did you mean 'ISS'?); "
+            "allowed: ISS, CSS") in r.stderr
+    assert (f"events[{k + 2}].attribute: 'transparancy' cannot be set (did you mean "
+            "'transparency'?)") in r.stderr
+    assert (f"events[{k + 3}].attribute: 'capacty' cannot be set on a station (did you "
+            "mean 'capacity'?)") in r.stderr
+    assert (f"events[{k + 4}].value: unknown rule 'hub_and_spok' (did you mean "
+            "'hub_and_spoke'?)") in r.stderr
+    assert (f"events[{k + 5}].attribute: unknown parameter 'learn_rat' (did you mean "
+            "'learn_rate'?)") in r.stderr
+    assert not (tmp_path / "o").exists()

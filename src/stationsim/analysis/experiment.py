@@ -358,7 +358,8 @@ def load_experiment(path: str | Path, base: str | Path | None = None,
         Another base scenario instead of the file's ``base`` (e.g. a
         real-world scenario); the arms' overrides must apply to it.
     overrides : dict, optional
-        Dotted-path overrides applied to the base before the arms' own.
+        Dotted-path overrides applied to the base before the arms' own (the command
+        line's ``--set``: a bad one is blamed on its ``--set PATH=VALUE`` argument).
 
     Raises
     ------
@@ -384,8 +385,8 @@ def experiment_from_text(text: str, source: str = "<string>", base_dir: Path | N
     # --base given on the command line is relative to the working folder
     scn = load_base(base, None, source) if base is not None else load_base(spec.base, base_dir,
                                                                              source)
-    if overrides:
-        scn = with_overrides(scn, dict(overrides))
+    if overrides:  # the command line's --set: a bad one is blamed on its argument
+        scn = with_overrides(scn, dict(overrides), origin="--set")
     arms = _arm_scenarios(spec, scn, source)
     contrasts = {t.name: _contrast(spec, i, source) for i, t in enumerate(spec.tests)}
     names = [t.name for t in spec.tests]

@@ -236,7 +236,7 @@ def resolve_by(runs: pd.DataFrame, by: str | None) -> str | None:
                                 f"({', '.join(varying)}); name one of them")
         col = varying[0] if varying else cands[0]
     else:
-        from stationsim.model.scenario import did_you_mean
+        from stationsim.model.names import did_you_mean
 
         hint = did_you_mean(by, [RULE_ALIAS, *map(str, runs.columns)])
         raise GroupingError(f"unknown --by column {by!r}{hint}; allowed: {allowed_text(runs)}")

@@ -478,8 +478,8 @@ def _params(name: str | None) -> None:
     import shutil
     import textwrap
 
+    from stationsim.model.names import did_you_mean
     from stationsim.model.params import PARAMETERS
-    from stationsim.model.scenario import did_you_mean
 
     t = params_table(name)
     if t.empty:

@@ -44,7 +44,7 @@ from stationsim.model.agents import State, StateTable
 from stationsim.model.events import EVENTS
 from stationsim.model.outcomes import STEP_COLUMNS, step_values
 from stationsim.model.scenario import AUTO_RULE, EventSpec, Scenario
-from stationsim.model.stations import Station, StepCounts
+from stationsim.model.stations import LAST_ACTIONS, Station, StepCounts
 from stationsim.model.trust import PairSet, Trust, TrustBlock
 from stationsim.model.views import RuleView
 from stationsim.rules.base import REASON_CODE, REFUSAL_REASONS, Decision, Rule, Terms
@@ -522,6 +522,11 @@ class StationModel(mesa.Model):  # type: ignore[misc]
 
     def _log(self, station: Station, idx: IntArray, action: str,
              reasons: list[str] | str) -> None:
+        """Record an action: each state's last decision at the station (always; a refusal in
+        negotiation is recorded there, from its codes) and :attr:`last_log`
+        (when ``log_events``)."""
+        if isinstance(reasons, str) and action in LAST_ACTIONS:
+            station.note(idx, action, reasons, self.t)
         if not self.log_events:
             return
         rs = [reasons] * int(idx.size) if isinstance(reasons, str) else reasons
@@ -774,6 +779,7 @@ class StationModel(mesa.Model):  # type: ignore[misc]
             s.now.admissions += int(dec.admitted.idx.size)
             s.now.refusals += int(dec.refused.size)
             s.refusal_counts += np.bincount(dec.codes, minlength=len(REFUSAL_REASONS) + 1)
+            s.note_refused(dec.refused, dec.codes, self.t)
             self._log(s, dec.admitted.idx, "admitted", "")
             if self.log_events:
                 self._log(s, dec.refused, "refused", dec.reasons)

@@ -21,6 +21,7 @@ from typing import Any, ClassVar, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from stationsim.model.names import did_you_mean
 from stationsim.model.params import PARAMETERS
 from stationsim.rules.registry import RULES
 
@@ -96,7 +97,8 @@ class Event:
         if self.needs_state:
             ctx.state_ok(ev.state, f"{where}.state")
         if self.needs_station and ev.station not in ctx.stations:
-            ctx.errors.append(f"{where}.station: unknown station {ev.station!r}; allowed: "
+            ctx.errors.append(f"{where}.station: unknown station {ev.station!r}"
+                              f"{did_you_mean(ev.station, ctx.stations)}; allowed: "
                               + ", ".join(ctx.stations))
 
     def apply(self, ev: EventSpecLike, model: EventTarget) -> None:
@@ -186,7 +188,8 @@ class Set(Event):
     def check(self, ev: EventSpecLike, ctx: CheckContext, where: str) -> None:
         super().check(ev, ctx, where)
         if ev.attribute not in self.ALLOWED:
-            ctx.errors.append(f"{where}.attribute: {ev.attribute!r} cannot be set; allowed: "
+            ctx.errors.append(f"{where}.attribute: {ev.attribute!r} cannot be set"
+                              f"{did_you_mean(ev.attribute, self.ALLOWED)}; allowed: "
                               + ", ".join(self.ALLOWED))
         elif ev.attribute == "developing":
             if not isinstance(ev.value, bool):
@@ -220,11 +223,12 @@ class SetStation(Event):
         super().check(ev, ctx, where)
         attr, val, errors = ev.attribute, ev.value, ctx.errors
         if attr not in STATION_SETTABLE:
-            errors.append(f"{where}.attribute: {attr!r} cannot be set on a station; allowed: "
+            errors.append(f"{where}.attribute: {attr!r} cannot be set on a station"
+                          f"{did_you_mean(attr, STATION_SETTABLE)}; allowed: "
                           + ", ".join(STATION_SETTABLE))
         elif attr == "rule" and val not in RULES:
-            errors.append(f"{where}.value: unknown rule {val!r}; allowed: "
-                          + ", ".join(sorted(RULES)))
+            errors.append(f"{where}.value: unknown rule {val!r}{did_you_mean(val, RULES)}; "
+                          "allowed: " + ", ".join(sorted(RULES)))
         elif attr == "channel" and val not in ("un", "bilateral"):
             errors.append(f"{where}.value: channel must be 'un' or 'bilateral'")
         elif attr == "partner_veto" and not isinstance(val, bool):
@@ -293,7 +297,9 @@ class SetParameter(Event):
 
     def check(self, ev: EventSpecLike, ctx: CheckContext, where: str) -> None:
         if ev.attribute not in PARAMETERS:
-            ctx.errors.append(f"{where}.attribute: unknown parameter {ev.attribute!r}")
+            ctx.errors.append(f"{where}.attribute: unknown parameter {ev.attribute!r}"
+                              f"{did_you_mean(ev.attribute, PARAMETERS)}; every parameter: "
+                              "`stationsim params`")
             return
         try:
             PARAMETERS[ev.attribute].check(ev.value)

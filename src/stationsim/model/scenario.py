@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import copy
 import csv
-import difflib
 import hashlib
 import io
 import json
 import math
+import re
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal, cast, get_args
@@ -39,6 +39,7 @@ from stationsim.model.events import (
     YEAR_MIN,
     CheckContext,
 )
+from stationsim.model.names import did_you_mean
 from stationsim.model.params import PARAMETERS, ParametersModel
 from stationsim.rules import RULES
 
@@ -53,17 +54,6 @@ WORKERS_MAX = 1024
 Year = Annotated[int, Field(ge=YEAR_MIN, le=YEAR_MAX)]
 EVENT_TYPES = ("ban", "lift_ban", "open", "close", "set", "set_station", "leave", "join",
                "set_parameter")
-
-
-def did_you_mean(name: Any, choices: Any) -> str:
-    """`` (did you mean 'learn_rate'?)`` for a name close to one of ``choices`` (difflib), else
-    an empty string."""
-    close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=3, cutoff=0.6)
-    if not close:
-        return ""
-    score = [difflib.SequenceMatcher(None, str(name), c).ratio() for c in close]
-    close = [c for c, r in zip(close, score, strict=True) if r >= max(score) - 0.1]
-    return " (did you mean " + " or ".join(repr(c) for c in close) + "?)"
 
 
 def short_list(names: Any, limit: int = 12, more: str = "") -> str:
@@ -410,6 +400,12 @@ def _pydantic_message(source: str, err: ValidationError) -> str:
         msg = str(e["msg"]).removeprefix("Value error, ")
         if e["type"] == "missing":
             msg = "required field is missing"
+        elif e["type"] == "literal_error" and isinstance(e.get("input"), str):
+            # a mistyped word (an event type, a channel ...): suggest the close ones
+            allowed = re.findall(r"'([^']*)'", str(e.get("ctx", {}).get("expected", "")))
+            what = "event type" if loc[-1:] == ("type",) and loc[:1] == ("events",) else "value"
+            msg = (f"unknown {what} {e['input']!r}{did_you_mean(e['input'], allowed)}; "
+                   f"allowed: {', '.join(allowed)}")
         elif e["type"] == "extra_forbidden":
             hint = did_you_mean(loc[-1], _fields_at(err.title, loc)) if loc else ""
             msg = f"unknown field{hint} (not part of the scenario format)"

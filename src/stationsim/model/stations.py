@@ -22,6 +22,18 @@ from stationsim.rules.registry import get_rule
 
 #: Reasons a member leaves a station (``Station.exit_reason``, the step log).
 EXIT_REASONS = ("closed", "ban", "expelled", "contract_end", "utility", "event", "capacity")
+#: What a state last did at a station (codes of ``Station.last_action``; 0: nothing yet).
+LAST_ACTIONS = ("", "applied", "admitted", "refused", "exit")
+#: The reason of that last action (codes of ``Station.last_reason``): "" for an application or
+#: a negotiated admission, ``forced`` (founder, ``join`` event), a refusal reason of
+#: :data:`~stationsim.rules.base.REFUSAL_REASONS` or ``ineligible``, an exit reason of
+#: :data:`EXIT_REASONS`.
+LAST_REASONS = tuple(dict.fromkeys(("", "forced", *REFUSAL_REASONS, "ineligible",
+                                    *EXIT_REASONS)))
+_ACTION_CODE = {a: k for k, a in enumerate(LAST_ACTIONS)}
+_REASON_CODE = {r: k for k, r in enumerate(LAST_REASONS)}
+#: ``Decision.codes`` (0 none, k: ``REFUSAL_REASONS[k - 1]``) as codes of :data:`LAST_REASONS`
+_FROM_REFUSAL = np.array([_REASON_CODE[r] for r in ("", *REFUSAL_REASONS)], dtype=np.int8)
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -107,6 +119,11 @@ class Station:
     payloads: IntArray = field(init=False)
     #: the step of each state's first selected experiment (-1: none)
     first_payload_step: IntArray = field(init=False)
+    #: each state's last action here, its reason and step (:meth:`note`): plain data the
+    #: explorer reads; no phase reads it back
+    last_action: npt.NDArray[np.int8] = field(init=False)
+    last_reason: npt.NDArray[np.int8] = field(init=False)
+    last_step: IntArray = field(init=False)
     seat_revenue: float = 0.0
     host_cum_utility: float = 0.0
     host_delivered_last: float = 1.0
@@ -153,6 +170,9 @@ class Station:
         self.seats_sold = np.zeros(3, dtype=np.int64)
         self.payloads = np.zeros(n, dtype=np.int64)
         self.first_payload_step = np.full(n, -1, dtype=np.int64)
+        self.last_action = np.zeros(n, dtype=np.int8)
+        self.last_reason = np.zeros(n, dtype=np.int8)
+        self.last_step = np.full(n, -1, dtype=np.int64)
 
     @classmethod
     def from_spec(cls, spec: StationSpec, index: dict[str, int], asset_names: list[str]) -> Station:
@@ -285,6 +305,25 @@ class Station:
         self.due[terms.idx] = terms.due
         self.rights[terms.idx] = terms.rights
         self.contract_end[terms.idx] = terms.contract_end
+
+    def note(self, idx: IntArray, action: str, reason: str, step: int) -> None:
+        """Record that states ``idx`` last did ``action`` (:data:`LAST_ACTIONS`) here for
+        ``reason`` (:data:`LAST_REASONS`) at ``step``."""
+        self.last_action[idx] = _ACTION_CODE[action]
+        self.last_reason[idx] = _REASON_CODE[reason]
+        self.last_step[idx] = step
+
+    def note_refused(self, idx: IntArray, codes: npt.NDArray[np.int8], step: int) -> None:
+        """Record refusals of ``idx`` at ``step`` for reasons ``codes`` (``Decision.codes``)."""
+        self.last_action[idx] = _ACTION_CODE["refused"]
+        self.last_reason[idx] = _FROM_REFUSAL[codes]
+        self.last_step[idx] = step
+
+    def last_decision(self, i: int) -> tuple[str, str, int]:
+        """State ``i``'s last action here, its reason and the step of it (``("", "", -1)``
+        before any)."""
+        return (LAST_ACTIONS[self.last_action[i]], LAST_REASONS[self.last_reason[i]],
+                int(self.last_step[i]))
 
     def remove(self, idx: IntArray, step: int, reason: str, cooldown: int) -> None:
         """End the membership of ``idx`` at ``step`` for ``reason``."""
