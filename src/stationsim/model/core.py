@@ -707,6 +707,9 @@ class StationModel(mesa.Model):  # type: ignore[misc]
             m = s.members
             if m.size == 0 or not s.is_open(self.year):
                 continue
+            if kern is not None:  # the compiled engine: the same draws and arithmetic
+                seen = kern.deliver_and_learn_station(self, s, m, blocks, seen)
+                continue
             h = s.host
             r_h = self.reciprocity[h]
             r_m = self.reciprocity[m]
@@ -740,54 +743,48 @@ class StationModel(mesa.Model):  # type: ignore[misc]
             delivered[hp] = d_h
             delivered[hp + 1:] = d_m[hp:]
             blk = self.trust.block(self._pairs(s))
-            if kern is not None:  # the compiled engine: same draws, same arithmetic
-                kern.learn_station(self, s, blk, hp, delivered, d_h_m, per_contract)
+            dj = delivered[blk.ji]
+            if per_contract:  # each member saw what the host delivered to it
+                of_host = blk.ji == hp
+                seen_by = np.empty(parts.size)
+                seen_by[:hp] = d_h_m[:hp]
+                seen_by[hp + 1:] = d_h_m[hp:]
+                dj[of_host] = seen_by[blk.oi[of_host]]
+            cur = blk.current
+            if p["w_political"] > 0.0:  # what a partner returned politically (Cheng 2009)
+                pol = self.rng.random(parts.size) < self.states.political_reciprocity[parts]
+                dj = (1.0 - p["w_political"]) * dj + p["w_political"] * pol[blk.ji]
+            weight = (p["transparency_floor"]
+                      + (1.0 - p["transparency_floor"]) * self.transparency[blk.j])
+            if p["trust_update"] == "belief":  # the record weighs each new observation
+                rate = weight / (p["belief_prior"] + self.record[blk.j] + weight)
+                blk.commit(cur + rate * (dj - cur))
+                self.record[parts] += (p["transparency_floor"] + (
+                    1.0 - p["transparency_floor"]) * self.transparency[parts])
             else:
-                dj = delivered[blk.ji]
-                if per_contract:  # each member saw what the host delivered to it
-                    of_host = blk.ji == hp
-                    seen_by = np.empty(parts.size)
-                    seen_by[:hp] = d_h_m[:hp]
-                    seen_by[hp + 1:] = d_h_m[hp:]
-                    dj[of_host] = seen_by[blk.oi[of_host]]
-                cur = blk.current
-                if p["w_political"] > 0.0:  # what a partner returned politically (Cheng 2009)
-                    pol = self.rng.random(parts.size) < self.states.political_reciprocity[parts]
-                    dj = (1.0 - p["w_political"]) * dj + p["w_political"] * pol[blk.ji]
-                weight = (p["transparency_floor"]
-                          + (1.0 - p["transparency_floor"]) * self.transparency[blk.j])
-                if p["trust_update"] == "belief":  # the record weighs each new observation
-                    rate = weight / (p["belief_prior"] + self.record[blk.j] + weight)
-                    blk.commit(cur + rate * (dj - cur))
-                    self.record[parts] += (p["transparency_floor"] + (
-                        1.0 - p["transparency_floor"]) * self.transparency[parts])
-                else:
-                    rate = p["learn_rate"] * weight
-                    blk.commit(cur + rate * (dj - cur) - p["default_penalty"] * (1.0 - dj))
+                rate = p["learn_rate"] * weight
+                blk.commit(cur + rate * (dj - cur) - p["default_penalty"] * (1.0 - dj))
             blocks[s.name] = blk
             if s.channel == "un":
                 defaulted = parts[delivered == 0.0]
                 self.trust.lower_reputation(defaulted,
                                             p["un_reputation"] * p["default_penalty"])
             # realised utilities, with trust as just learned
-            missed = ~d_m
-            if kern is not None:  # also updates cum_utility, the streaks and defaults_total
-                u_m, u_h = kern.realise_station(self, s, blk, hp, m, d_m, d_h_m)
-            else:
-                t_h, t_in_h = _host_pairs(blk, hp, blk.now())
-                due = s.due[m]
-                felt = d_m * due / self.ability(s, m)
-                u_m = (self.gross_benefit(s, m, s.rights[m]) * d_h_m - felt
-                       - self.political_cost(m, h, t_in_h))
-                u_h = float(s.weight("revenue", p) * (d_m * due).sum()
-                            + self.host_value(s, m, t_h).sum())
-                s.cum_utility[m] += u_m
-                s.low_streak[m] = np.where(u_m < p["exit_threshold"], s.low_streak[m] + 1, 0)
-                s.default_streak[m] = np.where(missed, s.default_streak[m] + 1, 0)
-                s.defaults_total[m] += missed
+            t_h, t_in_h = _host_pairs(blk, hp, blk.now())
+            due = s.due[m]
+            felt = d_m * due / self.ability(s, m)
+            u_m = (self.gross_benefit(s, m, s.rights[m]) * d_h_m - felt
+                   - self.political_cost(m, h, t_in_h))
+            u_h = float(s.weight("revenue", p) * (d_m * due).sum()
+                        + self.host_value(s, m, t_h).sum())
+            s.cum_utility[m] += u_m
             s.host_cum_utility += u_h
             s.now.host_utility = u_h
             s.now.guest_utility = float(u_m.sum())
+            s.low_streak[m] = np.where(u_m < p["exit_threshold"], s.low_streak[m] + 1, 0)
+            missed = ~d_m
+            s.default_streak[m] = np.where(missed, s.default_streak[m] + 1, 0)
+            s.defaults_total[m] += missed
             s.delivered_last[m] = d_m
             s.host_delivered_last = float(d_h)
             s.host_delivered_to[m] = d_h_m

@@ -28,45 +28,138 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
+from stationsim.model.trust import PRUNE, PairSet, Trust, TrustBlock
+
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
 
 @numba.njit(cache=True)
-def learn(delivered: FloatArray, oi: IntArray, ji: IntArray, j: IntArray, hp: int,
-          per_contract: bool, seen_by: FloatArray, pol: BoolArray, w_political: float,
-          transparency: FloatArray, floor: float, belief: bool, belief_prior: float,
-          record: FloatArray, learn_rate: float, default_penalty: float,
-          cur: FloatArray) -> FloatArray:  # pragma: no cover - compiled
-    """Trust each ordered pair of a station's participants holds after this step's deliveries.
+def deliver(m: IntArray, hp: int, r_h: float, reciprocity: FloatArray,
+            delivered_last: FloatArray, host_delivered_to: FloatArray,
+            host_delivered_last: float, tft: float, per_contract: bool,
+            u: FloatArray) -> tuple[BoolArray, BoolArray, FloatArray, bool]:
+    """This step's deliveries at one station from the uniforms ``u`` the model drew.
 
-    The learning rule of ``StationModel._deliver_and_learn`` (Wu; Cheng 2009
-    for ``w_political``; docs/odd.md, *Trust*), before clipping: for the pair
-    (observer ``o``, observed ``j``) with what ``j`` was seen to deliver ``d``,
-    ``cur + rate * (d - cur)`` under ``belief`` with ``rate = weight /
-    (belief_prior + record[j] + weight)``, else ``cur + rate * (d - cur) -
-    default_penalty * (1 - d)`` with ``rate = learn_rate * weight``;
+    A state delivers with probability ``reciprocity * (1 - tft_weight *
+    reciprocity * (1 - share its counterparts delivered last step))`` (Cheng;
+    docs/odd.md, *Deliver and learn*).  Under ``per_contract`` the host draws
+    per member (``u[:m]``; the others see the majority), else once
+    (``u[0]``).  Returns the members' deliveries ``d_m``, the host's to each
+    member ``d_h_m``, every participant's (host at ``hp``) as 0/1, and the
+    host's as the others see it.  ``delivered_last`` holds 0/1 only, so its
+    mean is exact in any order of summation.
+    """
+    nm = m.size
+    total = 0.0
+    for r in range(nm):
+        total += delivered_last[m[r]]
+    p_h = r_h * (1.0 - tft * r_h * (1.0 - total / nm))
+    d_m = np.empty(nm, dtype=np.bool_)
+    d_h_m = np.empty(nm, dtype=np.bool_)
+    if per_contract:
+        kept = 0
+        for r in range(nm):
+            r_m = reciprocity[m[r]]
+            p_m = r_m * (1.0 - tft * r_m * (1.0 - host_delivered_to[m[r]]))
+            d_h_m[r] = u[r] < p_h
+            d_m[r] = u[nm + r] < p_m
+            if d_h_m[r]:
+                kept += 1
+        d_h = kept / nm >= 0.5
+    else:
+        d_h = u[0] < p_h
+        for r in range(nm):
+            r_m = reciprocity[m[r]]
+            p_m = r_m * (1.0 - tft * r_m * (1.0 - host_delivered_last))
+            d_m[r] = u[1 + r] < p_m
+            d_h_m[r] = d_h
+    delivered = np.empty(nm + 1)
+    for r in range(nm):
+        delivered[r if r < hp else r + 1] = 1.0 if d_m[r] else 0.0
+    delivered[hp] = 1.0 if d_h else 0.0
+    return d_m, d_h_m, delivered, d_h
+
+
+@numba.njit(cache=True)
+def read_block(map_keys: IntArray, map_vals: FloatArray, keys: IntArray, base: FloatArray,
+               reputation: FloatArray,
+               j: IntArray) -> tuple[IntArray, BoolArray, FloatArray, FloatArray]:
+    """:class:`~stationsim.model.trust.TrustBlock`'s read: positions of the pairs' keys in
+    the sparse map, whether present, their deviations (0 if absent) and their trust
+    ``clip(base + dev + reputation[j], 0, 1)``."""
+    nk = keys.size
+    pos = np.searchsorted(map_keys, keys)
+    found = np.zeros(nk, dtype=np.bool_)
+    dev = np.zeros(nk)
+    cur = np.empty(nk)
+    size = map_keys.size
+    for q in range(nk):
+        if size:
+            c = min(pos[q], size - 1)
+            if map_keys[c] == keys[q]:
+                found[q] = True
+                dev[q] = map_vals[c]
+        t = base[q] + dev[q]
+        t += reputation[j[q]]
+        cur[q] = min(max(t, 0.0), 1.0)
+    return pos, found, dev, cur
+
+
+@numba.njit(cache=True)
+def learn(delivered: FloatArray, oi: IntArray, ji: IntArray, j: IntArray, hp: int,
+          per_contract: bool, d_h_m: BoolArray, pol: BoolArray, w_political: float,
+          transparency: FloatArray, floor: float, belief: bool, belief_prior: float,
+          record: FloatArray, learn_rate: float, default_penalty: float, cur: FloatArray,
+          base: FloatArray, reputation: FloatArray, pos: IntArray, found: BoolArray,
+          map_vals: FloatArray, parts: IntArray) -> tuple[FloatArray, bool]:
+    """Trust each ordered pair of a station's participants learns from this step, written.
+
+    The learning rule (Wu; Cheng 2009 for ``w_political``; docs/odd.md,
+    *Trust*): for the pair (observer, observed ``j``) with what ``j`` was seen
+    to deliver ``d``, ``cur + rate * (d - cur)`` under ``belief`` with ``rate
+    = weight / (belief_prior + record[j] + weight)``, else ``cur + rate * (d -
+    cur) - default_penalty * (1 - d)`` with ``rate = learn_rate * weight``;
     ``weight = floor + (1 - floor) * transparency[j]``.  Under
     ``per_contract`` a member sees what the host (position ``hp``) delivered
-    to it (``seen_by``).  ``pol`` is empty unless ``w_political > 0``.
+    to it.  ``pol`` (political returns, drawn by the caller) is read only if
+    ``w_political > 0``.  The new trust is clipped to [0, 1] and stored as a
+    deviation from ``base + reputation[j]`` (:meth:`TrustBlock.commit`),
+    written into the sparse map's values where the pair is present; under
+    ``belief`` the participants' records then grow by their weight.  Returns
+    the deviations and whether every pair was present.
     """
-    out = np.empty(cur.size)
-    for q in range(cur.size):
+    nq = cur.size
+    dev = np.empty(nq)
+    all_found = True
+    for q in range(nq):
         d = delivered[ji[q]]
         if per_contract and ji[q] == hp:
-            d = seen_by[oi[q]]
+            o = oi[q]
+            d = 1.0 if d_h_m[o if o < hp else o - 1] else 0.0
         if w_political > 0.0:
             d = (1.0 - w_political) * d + w_political * (1.0 if pol[ji[q]] else 0.0)
         weight = floor + (1.0 - floor) * transparency[j[q]]
         c = cur[q]
         if belief:
             rate = weight / (belief_prior + record[j[q]] + weight)
-            out[q] = c + rate * (d - c)
+            v = c + rate * (d - c)
         else:
             rate = learn_rate * weight
-            out[q] = c + rate * (d - c) - default_penalty * (1.0 - d)
-    return out
+            v = c + rate * (d - c) - default_penalty * (1.0 - d)
+        v = min(max(v, 0.0), 1.0)
+        x = v - base[q] - reputation[j[q]]
+        dev[q] = x
+        if found[q]:
+            map_vals[pos[q]] = x
+        else:
+            all_found = False
+    if belief:
+        for x in range(parts.size):
+            i = parts[x]
+            record[i] += floor + (1.0 - floor) * transparency[i]
+    return dev, all_found
 
 
 @numba.njit(cache=True)
@@ -77,24 +170,30 @@ def realise(m: IntArray, hp: int, k: int, base: FloatArray, dev: FloatArray,
             trust_relief: float, soft_strategic: FloatArray, w_leakage: float,
             du: FloatArray, gap1: FloatArray, slot: float, exit_threshold: float,
             cum_utility: FloatArray, low_streak: IntArray, default_streak: IntArray,
-            defaults_total: IntArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+            defaults_total: IntArray, delivered_last: FloatArray,
+            host_delivered_to: FloatArray
+            ) -> tuple[FloatArray, FloatArray, FloatArray, int, int]:
     """Members' realised utilities this step, and the host's parts of its own.
 
-    ``StationModel._deliver_and_learn``'s realised utilities (docs/odd.md,
-    *Submodels*: gross benefit, felt payment ``due / ability``, political
-    cost with trust relief; the host's value of each guest with dual-use
-    leakage), with trust as just learned: the pairs' trust is
-    ``clip(base + dev + reputation[j], 0, 1)`` (:meth:`TrustBlock.now`), the
-    host at position ``hp`` of ``k`` participants.  Updates the members'
-    cumulative utility, low-utility and default streaks and default totals in
-    place.  Returns ``u_m`` (per member), the payments made ``d_m * due`` and
-    the host's value of each member (the caller sums the last two).
+    The realised utilities of docs/odd.md, *Deliver and learn* (gross benefit
+    -- Foley, Cheng --, felt payment ``due / ability``, political cost with
+    trust relief -- Essay002, Cheng, Wu --; the host's value of each guest
+    with dual-use leakage -- Foley, Cheng), with trust as just learned: the
+    pairs' trust is ``clip(base + dev + reputation[j], 0, 1)``
+    (:meth:`TrustBlock.now`), the host at position ``hp`` of ``k``
+    participants.  Updates the members' cumulative utility, low-utility and
+    default streaks, default totals and last deliveries in place.  Returns
+    ``u_m`` (per member), the payments ``d_m * due``, the host's value of each
+    member (the caller sums these two as numpy does), the members' defaults
+    and the host's defaults to members.
     """
     k1 = k - 1
     nm = m.size
     u_m = np.empty(nm)
     paid = np.empty(nm)
     value = np.empty(nm)
+    missed = 0
+    host_missed = 0
     for r in range(nm):
         i = m[r]
         pr = r if r < hp else r + 1  # the member's position among the participants
@@ -107,7 +206,8 @@ def realise(m: IntArray, hp: int, k: int, base: FloatArray, dev: FloatArray,
         t_h += reputation[j[q_h]]
         t_h = min(max(t_h, 0.0), 1.0)
         gross = w_access_access * rights[i] + prestige[i] + learn_value[i]
-        p = (1.0 if d_m[r] else 0.0) * due[i]
+        dm = 1.0 if d_m[r] else 0.0
+        p = dm * due[i]
         paid[r] = p
         u = (gross * (1.0 if d_h_m[r] else 0.0) - p / ability[i]
              - pc_raw[i] * (1.0 - trust_relief * t_in))
@@ -121,55 +221,140 @@ def realise(m: IntArray, hp: int, k: int, base: FloatArray, dev: FloatArray,
         else:
             default_streak[i] += 1
             defaults_total[i] += 1
-    return u_m, paid, value
+            missed += 1
+        if not d_h_m[r]:
+            host_missed += 1
+        delivered_last[i] = dm
+        host_delivered_to[i] = 1.0 if d_h_m[r] else 0.0
+    return u_m, paid, value, missed, host_missed
+
+
+@numba.njit(cache=True)
+def drift_block(dev: FloatArray, factor: float, prune: float, base: FloatArray,
+                reputation: FloatArray,
+                j: IntArray) -> tuple[FloatArray, FloatArray]:
+    """:meth:`TrustBlock.drifted`: deviations times ``factor``, those at or below ``prune``
+    in magnitude dropped, and the pairs' trust after it."""
+    out = np.empty(dev.size)
+    cur = np.empty(dev.size)
+    for q in range(dev.size):
+        x = dev[q] * factor
+        if abs(x) <= prune:
+            x = 0.0
+        out[q] = x
+        t = base[q] + x
+        t += reputation[j[q]]
+        cur[q] = min(max(t, 0.0), 1.0)
+    return out, cur
+
+
+# ------------------------------------------------------------------ glue
+
+
+class CompiledBlock(TrustBlock):
+    """A :class:`~stationsim.model.trust.TrustBlock` read, written and drifted by kernels
+    (:func:`read_block`, :func:`learn`, :func:`drift_block`); same values, same map."""
+
+    def __init__(self, trust: Trust, pairs: PairSet) -> None:
+        self.trust = trust
+        self.pairs = pairs
+        self.parts = pairs.parts
+        self.k = pairs.k
+        self.oi, self.ji, self.o, self.j = pairs.oi, pairs.ji, pairs.o, pairs.j
+        self.keys, self.base = pairs.keys, pairs.base
+        dmap = trust.deviation
+        self._version = trust.version
+        self.pos, self.found, self.dev, self.current = read_block(
+            dmap.keys, dmap.vals, self.keys, self.base, trust.reputation, self.j)
+
+    def written(self, dev: FloatArray, all_found: bool) -> None:
+        """After :func:`learn` wrote ``dev``: merge absent pairs into the map, mirror the
+        hosts' rows and columns, count the change (the rest of :meth:`TrustBlock.commit`)."""
+        tr = self.trust
+        self.dev = dev
+        if not all_found:
+            tr.deviation.set_located(self.keys, dev, self.pos, self.found)
+        k1 = self.k - 1
+        for r in tr._watched[self.parts].nonzero()[0].tolist():  # rows and columns of hosts
+            row, col = tr._mirror[int(self.parts[r])]
+            row[self.j[r * k1:(r + 1) * k1]] = dev[r * k1:(r + 1) * k1]
+            sel = self.ji == r
+            col[self.o[sel]] = dev[sel]
+        tr.version += 1
+        self._version = tr.version
+
+    def drifted(self, rate: float) -> None:
+        if rate > 0:
+            self.dev, self.current = drift_block(self.dev, 1.0 - rate, PRUNE, self.base,
+                                                 self.trust.reputation, self.j)
+        else:
+            self.current = self.now()
 
 
 _NO_DRAWS = np.zeros(0, dtype=np.bool_)
 
 
-def learn_station(model: Any, s: Any, blk: Any, hp: int, delivered: FloatArray,
-                  d_h_m: BoolArray, per_contract: bool) -> None:
-    """Learning at station ``s`` through :func:`learn`: draws, commit and record as the
-    reference path of ``StationModel._deliver_and_learn`` makes them, in the same order."""
+def deliver_and_learn_station(model: Any, s: Any, m: IntArray, blocks: dict[str, Any],
+                              seen: BoolArray | None) -> BoolArray | None:
+    """One station's part of ``StationModel._deliver_and_learn`` through the kernels.
+
+    The same steps in the same order as the reference loop body: deliveries
+    (one draw per member plus the host's), the block of trust among the
+    participants, political returns (drawn only if ``w_political > 0``),
+    learning, the UN channel's reputation cost, realised utilities.  Returns
+    ``seen`` (the states whose block this step's learning already holds).
+    """
     p = model.p
-    parts = blk.parts
-    if per_contract:
-        seen_by = np.empty(parts.size)
-        seen_by[:hp] = d_h_m[:hp]
-        seen_by[hp + 1:] = d_h_m[hp:]
-    else:
-        seen_by = delivered
+    h = s.host
+    per_contract = p["host_delivery"] == "per_contract"
+    u = model.rng.random(2 * m.size if per_contract else 1 + m.size)
+    hp = int(m.searchsorted(h))  # host's position in parts
+    d_m, d_h_m, delivered, d_h = deliver(
+        m, hp, float(model.reciprocity[h]), model.reciprocity, s.delivered_last,
+        s.host_delivered_to, float(s.host_delivered_last), float(p["tft_weight"]),
+        per_contract, u)
+    parts = s.participants_sorted
+    if blocks:  # an earlier block sharing two participants may be overwritten
+        if seen is None:
+            seen = np.zeros(model.n, dtype=bool)
+            for b in blocks.values():
+                seen[b.parts] = True
+        if np.count_nonzero(seen[parts]) >= 2:
+            blocks.clear()
+        seen[parts] = True
+    tr = model.trust
+    blk = CompiledBlock(tr, model._pairs(s))
     w_political = float(p["w_political"])
-    if w_political > 0.0:
+    if w_political > 0.0:  # what a partner returned politically (Cheng 2009)
         pol = model.rng.random(parts.size) < model.states.political_reciprocity[parts]
     else:
         pol = _NO_DRAWS
-    belief = p["trust_update"] == "belief"
-    floor = float(p["transparency_floor"])
-    value = learn(delivered, blk.oi, blk.ji, blk.j, int(hp), bool(per_contract), seen_by, pol,
-                  w_political, model.transparency, floor, belief,
-                  float(p["belief_prior"]), model.record, float(p["learn_rate"]),
-                  float(p["default_penalty"]), blk.current)
-    blk.commit(value)
-    if belief:
-        model.record[parts] += (p["transparency_floor"]
-                                + (1.0 - p["transparency_floor"]) * model.transparency[parts])
-
-
-def realise_station(model: Any, s: Any, blk: Any, hp: int, m: IntArray, d_m: BoolArray,
-                    d_h_m: BoolArray) -> tuple[FloatArray, float]:
-    """Realised utilities at station ``s`` through :func:`realise`: ``(u_m, u_h)``, with the
-    members' cumulative utility, streaks and default totals updated."""
-    p = model.p
+    dev, all_found = learn(
+        delivered, blk.oi, blk.ji, blk.j, hp, per_contract, d_h_m, pol, w_political,
+        model.transparency, float(p["transparency_floor"]), p["trust_update"] == "belief",
+        float(p["belief_prior"]), model.record, float(p["learn_rate"]),
+        float(p["default_penalty"]), blk.current, blk.base, tr.reputation, blk.pos,
+        blk.found, tr.deviation.vals, parts)
+    blk.written(dev, all_found)
+    blocks[s.name] = blk
+    if s.channel == "un":
+        defaulted = parts[delivered == 0.0]
+        tr.lower_reputation(defaulted, p["un_reputation"] * p["default_penalty"])
     sv = model.station_view(s)
-    hv = model.host_view(s.host)
+    hv = model.host_view(h)
     access, learn_value = sv.pool(model, s)
     du, prestige = model._attr_columns()
-    u_m, paid, value = realise(
-        m, int(hp), int(blk.k), blk.base, blk.dev, model.trust.reputation, blk.j, d_m, d_h_m,
-        s.due, sv.ability, s.rights, p["w_access"] * access, prestige, learn_value, hv.pc_raw,
-        float(p["trust_relief"]), sv.soft_strategic, s.weight("leakage", p), du, hv.gap1,
-        float(sv.slot), float(p["exit_threshold"]), s.cum_utility, s.low_streak,
-        s.default_streak, s.defaults_total)
+    u_m, paid, value, missed, host_missed = realise(
+        m, hp, blk.k, blk.base, blk.dev, tr.reputation, blk.j, d_m, d_h_m,
+        s.due, sv.ability, s.rights, float(p["w_access"] * access), prestige, learn_value,
+        hv.pc_raw, float(p["trust_relief"]), sv.soft_strategic, s.weight("leakage", p), du,
+        hv.gap1, float(sv.slot), float(p["exit_threshold"]), s.cum_utility, s.low_streak,
+        s.default_streak, s.defaults_total, s.delivered_last, s.host_delivered_to)
     u_h = float(s.weight("revenue", p) * paid.sum() + value.sum())
-    return u_m, u_h
+    s.host_cum_utility += u_h
+    s.now.host_utility = u_h
+    s.now.guest_utility = float(u_m.sum())
+    s.host_delivered_last = float(d_h)
+    s.now.defaults += missed
+    s.now.host_defaults = host_missed if per_contract else int(not d_h)
+    return seen
