@@ -598,6 +598,7 @@ class StationModel(mesa.Model):  # type: ignore[misc]
                 free[s.members] = False
         rows: list[FloatArray] = []
         keys: list[int] = []
+        kern = _kernels() if self.p["engine"] == "compiled" else None
         for k, s in enumerate(self.stations):
             if not s.is_open(year):
                 continue
@@ -617,6 +618,10 @@ class StationModel(mesa.Model):  # type: ignore[misc]
                 continue
             sv = self.station_view(s)
             terms = sv.quote if sv.quote is not None else s.rule.quote(self.view(s), every)
+            if kern is not None:  # the compiled engine: the same arithmetic
+                rows.append(kern.entrant_row(self, s, terms, cand))
+                keys.append(k)
+                continue
             util = self.guest_utility(s, every, terms, entrant=True)
             rows.append(np.where(cand, util, -np.inf))
             keys.append(k)

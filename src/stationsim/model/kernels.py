@@ -248,6 +248,30 @@ def drift_block(dev: FloatArray, factor: float, prune: float, base: FloatArray,
     return out, cur
 
 
+@numba.njit(cache=True)
+def entrant_utility(cand: BoolArray, rights: FloatArray, due: FloatArray,
+                    w_access_access: float, prestige: FloatArray, learn_value: FloatArray,
+                    lifetime: float, ability: FloatArray, pc_raw: FloatArray,
+                    trust_relief: float, trust_in_host: FloatArray) -> FloatArray:
+    """Every candidate's utility of joining a station as an entrant, ``-inf`` elsewhere.
+
+    ``StationModel.guest_utility(..., entrant=True)`` (docs/odd.md, *Evaluate*):
+    ``(access x rights + prestige + learning) x lifetime - due / ability -
+    political cost``, the political cost reduced by trust in the host (Foley,
+    Cheng, Essay002, Wu).  The idea and its first measurement are
+    ``benchmarks/proto_numba_evaluate.py``.
+    """
+    out = np.empty(cand.size)
+    for i in range(cand.size):
+        if not cand[i]:
+            out[i] = -np.inf
+            continue
+        benefit = (w_access_access * rights[i] + prestige[i] + learn_value[i]) * lifetime
+        out[i] = (benefit - due[i] / ability[i]
+                  - pc_raw[i] * (1.0 - trust_relief * trust_in_host[i]))
+    return out
+
+
 # ------------------------------------------------------------------ glue
 
 
@@ -358,3 +382,17 @@ def deliver_and_learn_station(model: Any, s: Any, m: IntArray, blocks: dict[str,
     s.now.defaults += missed
     s.now.host_defaults = host_missed if per_contract else int(not d_h)
     return seen
+
+
+def entrant_row(model: Any, s: Any, terms: Any, cand: BoolArray) -> FloatArray:
+    """``np.where(cand, guest_utility(s, everyone, terms, entrant=True), -inf)`` of
+    ``StationModel._evaluate`` through :func:`entrant_utility`."""
+    p = model.p
+    sv = model.station_view(s)
+    access, learn_value = sv.pool(model, s)
+    prestige = model._attr_columns()[1]
+    hv = model.host_view(s.host)
+    return entrant_utility(  # type: ignore[no-any-return]
+        cand, terms.rights, terms.due, float(p["w_access"] * access), prestige, learn_value,
+        float(model.lifetime_factor(s)), sv.ability, hv.pc_raw, float(p["trust_relief"]),
+        hv.read(model.trust, "col"))
