@@ -147,3 +147,40 @@ def test_kernels_are_cached_to_a_given_directory(tmp_path: Path) -> None:
     warm = float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                                 check=True, env=env).stdout)
     assert warm < cold / 2
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 400), st.integers(1, 60), st.integers(0, 2**32 - 1))
+def test_block_read_finds_what_searchsorted_finds(size: int, k: int, seed: int) -> None:
+    """The galloping search of :func:`kernels.read_block` gives numpy's positions."""
+    from stationsim.model import kernels
+
+    rng = np.random.default_rng(seed)
+    n = 50
+    map_keys = np.unique(rng.integers(0, n * n, size))
+    map_vals = rng.normal(size=map_keys.size)
+    parts = np.unique(rng.integers(0, n, k))
+    pairs_o, pairs_j = np.meshgrid(parts, parts, indexing="ij")
+    off = pairs_o != pairs_j
+    keys = (pairs_o[off] * n + pairs_j[off]).astype(np.int64)
+    base = rng.random(keys.size)
+    rep = rng.normal(scale=0.1, size=n)
+    pos, found, dev, cur = kernels.read_block(map_keys, map_vals, keys, base, rep,
+                                              pairs_j[off].astype(np.int64))
+    want = map_keys.searchsorted(keys)
+    assert np.array_equal(pos, want)
+    assert np.array_equal(found, np.isin(keys, map_keys))
+    assert np.array_equal(dev[found], map_vals[want[found]])
+    assert np.array_equal(cur, np.clip(base + dev + rep[pairs_j[off]], 0.0, 1.0))
+
+
+@pytest.mark.parametrize("d", [1, 2, 3, 5, 7])
+def test_pair_baseline_equals_trust_baseline_to_the_bit(d: int) -> None:
+    from stationsim.model import kernels
+    from stationsim.model.trust import PairSet, Trust
+
+    rng = np.random.default_rng(d)
+    tr = Trust(rng.uniform(-1, 1, size=(40, d)), {"trust_base_max": 0.85,
+                                                  "trust_base_slope": 0.7315})
+    parts = np.unique(rng.integers(0, 40, 25))
+    assert np.array_equal(kernels.CompiledPairSet(tr, parts).base, PairSet(tr, parts).base)

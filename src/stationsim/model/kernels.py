@@ -28,7 +28,7 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
-from stationsim.model.trust import PRUNE, PairSet, Trust, TrustBlock
+from stationsim.model.trust import PRUNE, PairSet, Trust, TrustBlock, offdiag
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -87,24 +87,72 @@ def read_block(map_keys: IntArray, map_vals: FloatArray, keys: IntArray, base: F
                reputation: FloatArray,
                j: IntArray) -> tuple[IntArray, BoolArray, FloatArray, FloatArray]:
     """:class:`~stationsim.model.trust.TrustBlock`'s read: positions of the pairs' keys in
-    the sparse map, whether present, their deviations (0 if absent) and their trust
-    ``clip(base + dev + reputation[j], 0, 1)``."""
+    the sparse map (``searchsorted``, left), whether present, their deviations (0 if
+    absent) and their trust ``clip(base + dev + reputation[j], 0, 1)``.
+
+    The pairs' keys are sorted and unique (:class:`PairSet`), so each search
+    starts where the previous one ended and gallops (doubling steps, then
+    bisection): the same positions as numpy's ``searchsorted``.
+    """
     nk = keys.size
-    pos = np.searchsorted(map_keys, keys)
+    size = map_keys.size
+    pos = np.zeros(nk, dtype=np.int64)
     found = np.zeros(nk, dtype=np.bool_)
     dev = np.zeros(nk)
     cur = np.empty(nk)
-    size = map_keys.size
+    lo = 0
     for q in range(nk):
-        if size:
-            c = min(pos[q], size - 1)
-            if map_keys[c] == keys[q]:
-                found[q] = True
-                dev[q] = map_vals[c]
+        key = keys[q]
+        if lo >= size:
+            at = size
+        elif map_keys[lo] >= key:
+            at = lo
+        else:  # map_keys[lo] < key: gallop to a bound, then bisect in (lo, hi]
+            step = 1
+            hi = lo + 1
+            while hi < size and map_keys[hi] < key:
+                lo = hi
+                step *= 2
+                hi = lo + step
+            if hi > size:
+                hi = size
+            a, b = lo + 1, hi
+            while a < b:
+                mid = (a + b) // 2
+                if map_keys[mid] < key:
+                    a = mid + 1
+                else:
+                    b = mid
+            at = a
+        pos[q] = at
+        lo = at
+        if at < size and map_keys[at] == key:
+            found[q] = True
+            dev[q] = map_vals[at]
         t = base[q] + dev[q]
         t += reputation[j[q]]
         cur[q] = min(max(t, 0.0), 1.0)
     return pos, found, dev, cur
+
+
+@numba.njit(cache=True)
+def pair_baseline(alignment: FloatArray, o: IntArray, j: IntArray, base_max: float,
+                  slope: float) -> FloatArray:
+    """Alignment baseline trust of each ``o[q]`` in ``j[q]`` (:meth:`Trust.baseline` without
+    overrides): ``clip(trust_base_max - trust_base_slope * distance, 0, 1)``, distance
+    the Euclidean distance of the alignment vectors over ``2 sqrt(d)`` (Wu; Essay002).
+    The squares are summed in order from the first, as numpy sums fewer than 8."""
+    d = alignment.shape[1]
+    norm = 2.0 * np.sqrt(float(d))
+    out = np.empty(o.size)
+    for q in range(o.size):
+        x = alignment[o[q], 0] - alignment[j[q], 0]
+        acc = x * x
+        for c in range(1, d):
+            x = alignment[o[q], c] - alignment[j[q], c]
+            acc += x * x
+        out[q] = min(max(base_max - slope * (np.sqrt(acc) / norm), 0.0), 1.0)
+    return out
 
 
 @numba.njit(cache=True)
@@ -315,6 +363,37 @@ class CompiledBlock(TrustBlock):
             self.current = self.now()
 
 
+class CompiledPairSet(PairSet):
+    """A :class:`~stationsim.model.trust.PairSet` whose baseline comes from
+    :func:`pair_baseline` (alignment vectors of fewer than 8 dimensions; else numpy's)."""
+
+    def __init__(self, trust: Trust, parts: IntArray) -> None:
+        if trust.alignment.shape[1] >= 8 or not trust.alignment.flags.c_contiguous:
+            super().__init__(trust, parts)
+            return
+        self.parts = parts
+        self.k = k = int(parts.size)
+        self.oi, self.ji = offdiag(k)
+        self.o = o = parts[self.oi]
+        self.j = j = parts[self.ji]
+        self.keys = o * trust.n + j
+        base = pair_baseline(trust.alignment, o, j, float(trust.p["trust_base_max"]),
+                             float(trust.p["trust_base_slope"]))
+        if len(trust.overrides):
+            base, _ = trust.overrides.get(self.keys, default=base)
+        self.base = base
+
+
+def pairs_of(model: Any, s: Any) -> PairSet:
+    """``StationModel._pairs`` (same cache, same key), built by :class:`CompiledPairSet`."""
+    key = (s.version, model.p.version, model.attr_version, model.trust.base_version)
+    c = model._pair_sets.get(s.name)
+    if c is None or c[0] != key:
+        c = (key, CompiledPairSet(model.trust, s.participants_sorted))
+        model._pair_sets[s.name] = c
+    return c[1]  # type: ignore[no-any-return]
+
+
 _NO_DRAWS = np.zeros(0, dtype=np.bool_)
 
 
@@ -347,7 +426,7 @@ def deliver_and_learn_station(model: Any, s: Any, m: IntArray, blocks: dict[str,
             blocks.clear()
         seen[parts] = True
     tr = model.trust
-    blk = CompiledBlock(tr, model._pairs(s))
+    blk = CompiledBlock(tr, pairs_of(model, s))
     w_political = float(p["w_political"])
     if w_political > 0.0:  # what a partner returned politically (Cheng 2009)
         pol = model.rng.random(parts.size) < model.states.political_reciprocity[parts]
