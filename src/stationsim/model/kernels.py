@@ -3,13 +3,14 @@
 Each kernel is a numba loop (``@numba.njit(cache=True)``) fusing the numpy
 expressions of one part of a phase of :class:`~stationsim.model.core.StationModel`,
 which remains the reference implementation (``engine = "reference"``, the
-default; docs/odd.md, *Engine*).  The kernels make no draw: the model draws
+default; docs/odd.md, Appendix A, *Engine*).  The kernels make no draw: the model draws
 its uniforms from its own generator in the reference order and passes them
 in, so both engines consume the same stream.  They compute every value with
-the same floating-point operations in the same order as the numpy path
-(elementwise only -- sums stay in numpy, whose pairwise summation a loop
-would not reproduce), so the two engines give identical tables
-(tests/test_compiled.py).
+the same floating-point operations in the same order as the numpy path, so
+the two engines give identical tables (tests/test_compiled.py).  Sums whose
+order could matter stay in numpy (its pairwise summation is not a loop's);
+a kernel sums only 0/1 values (exact in any order) and fewer than 8
+alignment dimensions (which numpy sums in order from the first).
 
 numba is imported here only, and this module only when a model runs with
 ``engine = "compiled"``, so ``import stationsim`` does not pay numba's
@@ -44,7 +45,7 @@ def deliver(m: IntArray, hp: int, r_h: float, reciprocity: FloatArray,
 
     A state delivers with probability ``reciprocity * (1 - tft_weight *
     reciprocity * (1 - share its counterparts delivered last step))`` (Cheng;
-    docs/odd.md, *Deliver and learn*).  Under ``per_contract`` the host draws
+    docs/odd.md, 7.9).  Under ``per_contract`` the host draws
     per member (``u[:m]``; the others see the majority), else once
     (``u[0]``).  Returns the members' deliveries ``d_m``, the host's to each
     member ``d_h_m``, every participant's (host at ``hp``) as 0/1, and the
@@ -165,7 +166,7 @@ def learn(delivered: FloatArray, oi: IntArray, ji: IntArray, j: IntArray, hp: in
     """Trust each ordered pair of a station's participants learns from this step, written.
 
     The learning rule (Wu; Cheng 2009 for ``w_political``; docs/odd.md,
-    *Trust*): for the pair (observer, observed ``j``) with what ``j`` was seen
+    7.2 and 7.9): for the pair (observer, observed ``j``) with what ``j`` was seen
     to deliver ``d``, ``cur + rate * (d - cur)`` under ``belief`` with ``rate
     = weight / (belief_prior + record[j] + weight)``, else ``cur + rate * (d -
     cur) - default_penalty * (1 - d)`` with ``rate = learn_rate * weight``;
@@ -223,7 +224,7 @@ def realise(m: IntArray, hp: int, k: int, base: FloatArray, dev: FloatArray,
             ) -> tuple[FloatArray, FloatArray, FloatArray, int, int]:
     """Members' realised utilities this step, and the host's parts of its own.
 
-    The realised utilities of docs/odd.md, *Deliver and learn* (gross benefit
+    The realised utilities of docs/odd.md, 7.9 (gross benefit
     -- Foley, Cheng --, felt payment ``due / ability``, political cost with
     trust relief -- Essay002, Cheng, Wu --; the host's value of each guest
     with dual-use leakage -- Foley, Cheng), with trust as just learned: the
@@ -303,7 +304,7 @@ def entrant_utility(cand: BoolArray, rights: FloatArray, due: FloatArray,
                     trust_relief: float, trust_in_host: FloatArray) -> FloatArray:
     """Every candidate's utility of joining a station as an entrant, ``-inf`` elsewhere.
 
-    ``StationModel.guest_utility(..., entrant=True)`` (docs/odd.md, *Evaluate*):
+    ``StationModel.guest_utility(..., entrant=True)`` (docs/odd.md, 7.4):
     ``(access x rights + prestige + learning) x lifetime - due / ability -
     political cost``, the political cost reduced by trust in the host (Foley,
     Cheng, Essay002, Wu).  The idea and its first measurement are
