@@ -321,6 +321,54 @@ def entrant_utility(cand: BoolArray, rights: FloatArray, due: FloatArray,
     return out
 
 
+@numba.njit(cache=True)
+def merge_new(map_keys: IntArray, map_vals: FloatArray, keys: IntArray, dev: FloatArray,
+              pos: IntArray, found: BoolArray) -> tuple[IntArray, FloatArray]:
+    """The sparse map with the absent pairs (``~found``, sorted keys, insertion positions
+    ``pos``) merged in: :meth:`SparseMap.set_located`'s merge (values copied, no
+    arithmetic)."""
+    size = map_keys.size
+    n_new = 0
+    for q in range(keys.size):
+        if not found[q]:
+            n_new += 1
+    out_k = np.empty(size + n_new, dtype=np.int64)
+    out_v = np.empty(size + n_new)
+    src = 0
+    dst = 0
+    for q in range(keys.size):
+        if found[q]:
+            continue
+        while src < pos[q]:
+            out_k[dst] = map_keys[src]
+            out_v[dst] = map_vals[src]
+            src += 1
+            dst += 1
+        out_k[dst] = keys[q]
+        out_v[dst] = dev[q]
+        dst += 1
+    while src < size:
+        out_k[dst] = map_keys[src]
+        out_v[dst] = map_vals[src]
+        src += 1
+        dst += 1
+    return out_k, out_v
+
+
+@numba.njit(cache=True)
+def mirror(row: FloatArray, col: FloatArray, r: int, k: int, o: IntArray, j: IntArray,
+           dev: FloatArray) -> None:
+    """Write the deviations of a watched participant (position ``r`` of ``k``) into its
+    dense row and column (:meth:`TrustBlock.commit`'s mirror update)."""
+    k1 = k - 1
+    for q in range(r * k1, (r + 1) * k1):
+        row[j[q]] = dev[q]
+    for x in range(k):  # pairs (x, r): row x, column r
+        if x != r:
+            q = x * k1 + (r if r < x else r - 1)
+            col[o[q]] = dev[q]
+
+
 # ------------------------------------------------------------------ glue
 
 
@@ -346,13 +394,12 @@ class CompiledBlock(TrustBlock):
         tr = self.trust
         self.dev = dev
         if not all_found:
-            tr.deviation.set_located(self.keys, dev, self.pos, self.found)
-        k1 = self.k - 1
+            dmap = tr.deviation
+            dmap.keys, dmap.vals = merge_new(dmap.keys, dmap.vals, self.keys, dev, self.pos,
+                                             self.found)
         for r in tr._watched[self.parts].nonzero()[0].tolist():  # rows and columns of hosts
             row, col = tr._mirror[int(self.parts[r])]
-            row[self.j[r * k1:(r + 1) * k1]] = dev[r * k1:(r + 1) * k1]
-            sel = self.ji == r
-            col[self.o[sel]] = dev[sel]
+            mirror(row, col, r, self.k, self.o, self.j, dev)
         tr.version += 1
         self._version = tr.version
 
