@@ -11,6 +11,8 @@ Three figures of issue 15, each measured for ``engine = "reference"`` and
   many steps);
 * **per agent-step** at ``--states`` (``bench_core.world``, 20 steps,
   construction excluded) against the empty loop's per agent-step;
+* **phases**: CPU milliseconds per replication of ``two_blocs_2020s`` spent in
+  building the model, each phase of the step and the three tables, per engine;
 * **warm-up**: in fresh processes with an empty ``NUMBA_CACHE_DIR``, the
   first compiled run of ``scenarios/baseline.toml`` (3 steps: import of
   numba, compilation, writing the cache), then again with the cache written
@@ -20,7 +22,7 @@ Wall time (``perf_counter``) and CPU time (``process_time``) both; the
 ratios use CPU time (less sensitive to other processes on a shared machine).
 
     .venv/bin/python benchmarks/bench_compiled.py [--repeat 5] [--reps 10]
-        [--states 100 1000] [--json out.json]
+        [--states 100 1000] [--phase-runs 40] [--json out.json]
 """
 
 from __future__ import annotations
@@ -35,11 +37,15 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_core import STEPS, Timing, _Empty, _timed, machine, world
 
 import stationsim
 from stationsim.model.core import StationModel
+from stationsim.model.outcomes import membership_table, run_row, step_table
+from stationsim.model.stations import StepCounts
 
 ROOT = Path(__file__).resolve().parents[1]
 ENGINES = ("reference", "compiled")
@@ -112,6 +118,40 @@ def warm_up() -> dict[str, list[float]]:
     return out
 
 
+PHASES = ("_events", "_evaluate", "_negotiate", "_deliver_and_learn", "_sell_flights",
+          "_exit", "_collect")
+
+
+def phases(scn: stationsim.Scenario, seed: int, acc: dict[str, float]) -> None:
+    """Add CPU seconds of one replication to ``acc``: build, each phase (the body of
+    ``StationModel.step``, Mesa's step wrapper left out) and the tables."""
+    clock = time.process_time
+    t = clock()
+    m = StationModel(scn, rng=seed)
+    acc["build"] = acc.get("build", 0.0) + clock() - t
+    while m.running:
+        m.last_log = []
+        for s in m.stations:
+            s.now = StepCounts()
+        choice: dict[int, np.ndarray] = {}
+        for name in PHASES:
+            t = clock()
+            if name == "_evaluate":
+                choice = m._evaluate()
+            elif name == "_negotiate":
+                m._negotiate(choice)
+            else:
+                getattr(m, name)()
+            acc[name] = acc.get(name, 0.0) + clock() - t
+        m.t += 1
+        m.running = m.t < m.n_steps
+    t = clock()
+    run_row(m)
+    step_table(m)
+    membership_table(m)
+    acc["tables"] = acc.get("tables", 0.0) + clock() - t
+
+
 def med(xs: list[Timing]) -> Timing:
     return statistics.median(x[0] for x in xs), statistics.median(x[1] for x in xs)
 
@@ -121,6 +161,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--reps", type=int, default=10)
     ap.add_argument("--states", type=int, nargs="+", default=[100, 1000])
+    ap.add_argument("--phase-runs", type=int, default=40)
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
     info = machine()
@@ -154,6 +195,18 @@ def main() -> None:
               f"{m[k][1] / m['mesa'][1]:6.2f}x")
     result["whole_run"] = {k: {"wall_ms": v[0] * 1e3, "cpu_ms": v[1] * 1e3,
                                "ratio_cpu": v[1] / m["mesa"][1]} for k, v in m.items()}
+
+    split: dict[str, dict[str, float]] = {e: {} for e in ENGINES}
+    for r in range(args.phase_runs):  # alternately
+        for e in ENGINES:
+            phases(scns[e], r, split[e])
+    print("two_blocs_2020s, CPU ms per replication by part:")
+    for e in ENGINES:
+        tot = sum(split[e].values()) / args.phase_runs * 1e3
+        print(f"  {e:<10} total {tot:6.2f}: " + "  ".join(
+            f"{k.strip('_')} {v / args.phase_runs * 1e3:.2f}" for k, v in split[e].items()))
+    result["phases_ms"] = {e: {k: v / args.phase_runs * 1e3 for k, v in d.items()}
+                           for e, d in split.items()}
 
     rows = []
     for size in args.states:
