@@ -184,3 +184,26 @@ def test_pair_baseline_equals_trust_baseline_to_the_bit(d: int) -> None:
                                                   "trust_base_slope": 0.7315})
     parts = np.unique(rng.integers(0, 40, 25))
     assert np.array_equal(kernels.CompiledPairSet(tr, parts).base, PairSet(tr, parts).base)
+
+
+def test_switching_engine_mid_run_changes_nothing() -> None:
+    """``set_parameter`` events may switch the engine during a run (the engines share the
+    model's state: trust blocks, pair caches): the run is the reference run."""
+    from helpers import START, build, state, station
+
+    states = [state("HUB", capability=0.9, alignment=0.1),
+              *[state(f"G{k}", capability=0.08 * k, reciprocity=0.55 + 0.05 * k,
+                      transparency=0.3 + 0.07 * k, alignment=-0.4 + 0.1 * k,
+                      developing=k % 2 == 0) for k in range(9)]]
+    events = [{"year": START + 2, "type": "set_parameter", "attribute": "engine",
+               "value": "compiled"},
+              {"year": START + 5, "type": "set_parameter", "attribute": "engine",
+               "value": "reference"},
+              {"year": START + 7, "type": "set_parameter", "attribute": "engine",
+               "value": "compiled"}]
+    switching = build(states, [station(capacity=6)], steps=10, events=events)
+    plain = build(states, [station(capacity=6)], steps=10)
+    ref = stationsim.run(plain, seed=4, replications=3)
+    mixed = stationsim.run(switching, seed=4, replications=3)
+    assert ref.steps["members"].sum() > 0  # members joined, so learning ran
+    assert_same_tables(ref, mixed, "switching")
