@@ -32,7 +32,9 @@ from stationsim.model.scenario import Scenario
 pytest.importorskip("numba")
 
 ROOT = Path(__file__).resolve().parents[1]
-SCENARIOS = sorted(p.stem for p in (ROOT / "scenarios").glob("*.toml"))
+SCENARIOS = sorted(str(p.relative_to(ROOT / "scenarios").with_suffix(""))
+                   for p in [*(ROOT / "scenarios").glob("*.toml"),
+                             *(ROOT / "scenarios" / "validation").glob("*.toml")])
 #: replications and steps per shipped scenario (small: the tables, not the statistics)
 SIZES = {"scale_10000": (1, 4), "scale_1000": (2, 8)}
 
