@@ -721,6 +721,7 @@ class StationModel(mesa.Model):  # type: ignore[misc]
                 free[s.members] = False
         rows: list[FloatArray] = []
         keys: list[int] = []
+        kern = _kernels() if self.p["engine"] == "compiled" else None
         for k, s in enumerate(self.stations):
             if not s.is_open(year):
                 continue
@@ -740,6 +741,10 @@ class StationModel(mesa.Model):  # type: ignore[misc]
                 continue
             sv = self.station_view(s)
             terms = sv.quote if sv.quote is not None else s.rule.quote(self.view(s), every)
+            if kern is not None:  # the compiled engine: the same arithmetic
+                rows.append(kern.entrant_row(self, s, terms, cand))
+                keys.append(k)
+                continue
             util = self.guest_utility(s, every, terms, entrant=True)
             rows.append(np.where(cand, util, -np.inf))
             keys.append(k)
@@ -826,9 +831,13 @@ class StationModel(mesa.Model):  # type: ignore[misc]
         blocks = self._blocks
         blocks.clear()
         seen: BoolArray | None = None
+        kern = _kernels() if p["engine"] == "compiled" else None
         for s in self.stations:
             m = s.members
             if m.size == 0 or not s.is_open(self.year):
+                continue
+            if kern is not None:  # the compiled engine: the same draws and arithmetic
+                seen = kern.deliver_and_learn_station(self, s, m, blocks, seen)
                 continue
             h = s.host
             r_h = self.reciprocity[h]
@@ -1088,6 +1097,14 @@ class StationModel(mesa.Model):  # type: ignore[misc]
             tot.refusals += now.refusals
             tot.defaults += now.defaults
             tot.exits += now.exits
+
+
+def _kernels() -> Any:
+    """The compiled engine's module (:mod:`stationsim.model.kernels`), imported on first use
+    so that numba is imported only by models that run with ``engine = "compiled"``."""
+    from stationsim.model import kernels
+
+    return kernels
 
 
 def _host_pairs(blk: TrustBlock, hp: int, t: FloatArray) -> tuple[FloatArray, FloatArray]:

@@ -273,6 +273,12 @@ PARAMETERS: dict[str, Param] = {
         _P("regional_scope", "continent", kind="category", categories=("continent", "region"),
            doc="'regional' means the host's continent, or its UN M49 sub-region",
            source="Foley: regional platform"),
+        # --- computation: not a mechanism, the tables are identical under both ---
+        _P("engine", "reference", kind="category", categories=("reference", "compiled"),
+           doc="how the step computes: the numpy reference implementation, or numba kernels "
+           "for the hottest array loops (model/kernels.py; needs numba; identical tables)",
+           source="issue 15 (a compiled core); not a mechanism: benchmarks/README.md, "
+           "*Compiled engine*"),
     ]
 }
 

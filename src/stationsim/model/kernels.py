@@ -1,0 +1,525 @@
+"""Compiled kernels of the step (issue 15): the ``compiled`` engine.
+
+Each kernel is a numba loop (``@numba.njit(cache=True)``) fusing the numpy
+expressions of one part of a phase of :class:`~stationsim.model.core.StationModel`,
+which remains the reference implementation (``engine = "reference"``, the
+default; docs/odd.md, Appendix A, *Engine*).  The kernels make no draw: the model draws
+its uniforms from its own generator in the reference order and passes them
+in, so both engines consume the same stream.  They compute every value with
+the same floating-point operations in the same order as the numpy path, so
+the two engines give identical tables (tests/test_compiled.py).  Sums whose
+order could matter stay in numpy (its pairwise summation is not a loop's);
+a kernel sums only 0/1 values (exact in any order) and fewer than 8
+alignment dimensions (which numpy sums in order from the first).
+
+numba is imported here only, and this module only when a model runs with
+``engine = "compiled"``, so ``import stationsim`` does not pay numba's
+import (~0.5 s).  Compiled machine code is cached on disk (``cache=True``):
+next to this file in ``__pycache__`` if that is writable, else in numba's
+per-user cache directory, or wherever ``NUMBA_CACHE_DIR`` points
+(benchmarks/README.md, *Compiled engine*).  A sweep's workers load the
+cache instead of compiling.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numba
+import numpy as np
+import numpy.typing as npt
+
+from stationsim.model.trust import PRUNE, PairSet, Trust, TrustBlock, offdiag
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+
+@numba.njit(cache=True)
+def deliver(m: IntArray, hp: int, r_h: float, reciprocity: FloatArray,
+            delivered_last: FloatArray, host_delivered_to: FloatArray,
+            host_delivered_last: float, tft: float, per_contract: bool,
+            u: FloatArray) -> tuple[BoolArray, BoolArray, FloatArray, bool]:
+    """This step's deliveries at one station from the uniforms ``u`` the model drew.
+
+    A state delivers with probability ``reciprocity * (1 - tft_weight *
+    reciprocity * (1 - share its counterparts delivered last step))`` (Cheng;
+    docs/odd.md, 7.9).  Under ``per_contract`` the host draws
+    per member (``u[:m]``; the others see the majority), else once
+    (``u[0]``).  Returns the members' deliveries ``d_m``, the host's to each
+    member ``d_h_m``, every participant's (host at ``hp``) as 0/1, and the
+    host's as the others see it.  ``delivered_last`` holds 0/1 only, so its
+    mean is exact in any order of summation.
+    """
+    nm = m.size
+    total = 0.0
+    for r in range(nm):
+        total += delivered_last[m[r]]
+    p_h = r_h * (1.0 - tft * r_h * (1.0 - total / nm))
+    d_m = np.empty(nm, dtype=np.bool_)
+    d_h_m = np.empty(nm, dtype=np.bool_)
+    if per_contract:
+        kept = 0
+        for r in range(nm):
+            r_m = reciprocity[m[r]]
+            p_m = r_m * (1.0 - tft * r_m * (1.0 - host_delivered_to[m[r]]))
+            d_h_m[r] = u[r] < p_h
+            d_m[r] = u[nm + r] < p_m
+            if d_h_m[r]:
+                kept += 1
+        d_h = kept / nm >= 0.5
+    else:
+        d_h = u[0] < p_h
+        for r in range(nm):
+            r_m = reciprocity[m[r]]
+            p_m = r_m * (1.0 - tft * r_m * (1.0 - host_delivered_last))
+            d_m[r] = u[1 + r] < p_m
+            d_h_m[r] = d_h
+    delivered = np.empty(nm + 1)
+    for r in range(nm):
+        delivered[r if r < hp else r + 1] = 1.0 if d_m[r] else 0.0
+    delivered[hp] = 1.0 if d_h else 0.0
+    return d_m, d_h_m, delivered, d_h
+
+
+@numba.njit(cache=True)
+def read_block(map_keys: IntArray, map_vals: FloatArray, keys: IntArray, base: FloatArray,
+               reputation: FloatArray,
+               j: IntArray) -> tuple[IntArray, BoolArray, FloatArray, FloatArray]:
+    """:class:`~stationsim.model.trust.TrustBlock`'s read: positions of the pairs' keys in
+    the sparse map (``searchsorted``, left), whether present, their deviations (0 if
+    absent) and their trust ``clip(base + dev + reputation[j], 0, 1)``.
+
+    The pairs' keys are sorted and unique (:class:`PairSet`), so each search
+    starts where the previous one ended and gallops (doubling steps, then
+    bisection): the same positions as numpy's ``searchsorted``.
+    """
+    nk = keys.size
+    size = map_keys.size
+    pos = np.zeros(nk, dtype=np.int64)
+    found = np.zeros(nk, dtype=np.bool_)
+    dev = np.zeros(nk)
+    cur = np.empty(nk)
+    lo = 0
+    for q in range(nk):
+        key = keys[q]
+        if lo >= size:
+            at = size
+        elif map_keys[lo] >= key:
+            at = lo
+        else:  # map_keys[lo] < key: gallop to a bound, then bisect in (lo, hi]
+            step = 1
+            hi = lo + 1
+            while hi < size and map_keys[hi] < key:
+                lo = hi
+                step *= 2
+                hi = lo + step
+            if hi > size:
+                hi = size
+            a, b = lo + 1, hi
+            while a < b:
+                mid = (a + b) // 2
+                if map_keys[mid] < key:
+                    a = mid + 1
+                else:
+                    b = mid
+            at = a
+        pos[q] = at
+        lo = at
+        if at < size and map_keys[at] == key:
+            found[q] = True
+            dev[q] = map_vals[at]
+        t = base[q] + dev[q]
+        t += reputation[j[q]]
+        cur[q] = min(max(t, 0.0), 1.0)
+    return pos, found, dev, cur
+
+
+@numba.njit(cache=True)
+def pair_baseline(alignment: FloatArray, o: IntArray, j: IntArray, base_max: float,
+                  slope: float) -> FloatArray:
+    """Alignment baseline trust of each ``o[q]`` in ``j[q]`` (:meth:`Trust.baseline` without
+    overrides): ``clip(trust_base_max - trust_base_slope * distance, 0, 1)``, distance
+    the Euclidean distance of the alignment vectors over ``2 sqrt(d)`` (Wu; Essay002).
+    The squares are summed in order from the first, as numpy sums fewer than 8."""
+    d = alignment.shape[1]
+    norm = 2.0 * np.sqrt(float(d))
+    out = np.empty(o.size)
+    for q in range(o.size):
+        x = alignment[o[q], 0] - alignment[j[q], 0]
+        acc = x * x
+        for c in range(1, d):
+            x = alignment[o[q], c] - alignment[j[q], c]
+            acc += x * x
+        out[q] = min(max(base_max - slope * (np.sqrt(acc) / norm), 0.0), 1.0)
+    return out
+
+
+@numba.njit(cache=True)
+def learn(delivered: FloatArray, oi: IntArray, ji: IntArray, j: IntArray, hp: int,
+          per_contract: bool, d_h_m: BoolArray, pol: BoolArray, w_political: float,
+          transparency: FloatArray, floor: float, belief: bool, belief_prior: float,
+          record: FloatArray, learn_rate: float, default_penalty: float, cur: FloatArray,
+          base: FloatArray, reputation: FloatArray, pos: IntArray, found: BoolArray,
+          map_vals: FloatArray, parts: IntArray) -> tuple[FloatArray, bool]:
+    """Trust each ordered pair of a station's participants learns from this step, written.
+
+    The learning rule (Wu; Cheng 2009 for ``w_political``; docs/odd.md,
+    7.2 and 7.9): for the pair (observer, observed ``j``) with what ``j`` was seen
+    to deliver ``d``, ``cur + rate * (d - cur)`` under ``belief`` with ``rate
+    = weight / (belief_prior + record[j] + weight)``, else ``cur + rate * (d -
+    cur) - default_penalty * (1 - d)`` with ``rate = learn_rate * weight``;
+    ``weight = floor + (1 - floor) * transparency[j]``.  Under
+    ``per_contract`` a member sees what the host (position ``hp``) delivered
+    to it.  ``pol`` (political returns, drawn by the caller) is read only if
+    ``w_political > 0``.  The new trust is clipped to [0, 1] and stored as a
+    deviation from ``base + reputation[j]`` (:meth:`TrustBlock.commit`),
+    written into the sparse map's values where the pair is present; under
+    ``belief`` the participants' records then grow by their weight.  Returns
+    the deviations and whether every pair was present.
+    """
+    nq = cur.size
+    dev = np.empty(nq)
+    all_found = True
+    for q in range(nq):
+        d = delivered[ji[q]]
+        if per_contract and ji[q] == hp:
+            o = oi[q]
+            d = 1.0 if d_h_m[o if o < hp else o - 1] else 0.0
+        if w_political > 0.0:
+            d = (1.0 - w_political) * d + w_political * (1.0 if pol[ji[q]] else 0.0)
+        weight = floor + (1.0 - floor) * transparency[j[q]]
+        c = cur[q]
+        if belief:
+            rate = weight / (belief_prior + record[j[q]] + weight)
+            v = c + rate * (d - c)
+        else:
+            rate = learn_rate * weight
+            v = c + rate * (d - c) - default_penalty * (1.0 - d)
+        v = min(max(v, 0.0), 1.0)
+        x = v - base[q] - reputation[j[q]]
+        dev[q] = x
+        if found[q]:
+            map_vals[pos[q]] = x
+        else:
+            all_found = False
+    if belief:
+        for x in range(parts.size):
+            i = parts[x]
+            record[i] += floor + (1.0 - floor) * transparency[i]
+    return dev, all_found
+
+
+@numba.njit(cache=True)
+def realise(m: IntArray, hp: int, k: int, base: FloatArray, dev: FloatArray,
+            reputation: FloatArray, j: IntArray, d_m: BoolArray, d_h_m: BoolArray,
+            due: FloatArray, ability: FloatArray, rights: FloatArray, w_access_access: float,
+            prestige: FloatArray, learn_value: FloatArray, pc_raw: FloatArray,
+            trust_relief: float, soft_strategic: FloatArray, w_leakage: float,
+            du: FloatArray, gap1: FloatArray, slot: float, exit_threshold: float,
+            cum_utility: FloatArray, low_streak: IntArray, default_streak: IntArray,
+            defaults_total: IntArray, delivered_last: FloatArray,
+            host_delivered_to: FloatArray
+            ) -> tuple[FloatArray, FloatArray, FloatArray, int, int]:
+    """Members' realised utilities this step, and the host's parts of its own.
+
+    The realised utilities of docs/odd.md, 7.9 (gross benefit
+    -- Foley, Cheng --, felt payment ``due / ability``, political cost with
+    trust relief -- Essay002, Cheng, Wu --; the host's value of each guest
+    with dual-use leakage -- Foley, Cheng), with trust as just learned: the
+    pairs' trust is ``clip(base + dev + reputation[j], 0, 1)``
+    (:meth:`TrustBlock.now`), the host at position ``hp`` of ``k``
+    participants.  Updates the members' cumulative utility, low-utility and
+    default streaks, default totals and last deliveries in place.  Returns
+    ``u_m`` (per member), the payments ``d_m * due``, the host's value of each
+    member (the caller sums these two as numpy does), the members' defaults
+    and the host's defaults to members.
+    """
+    k1 = k - 1
+    nm = m.size
+    u_m = np.empty(nm)
+    paid = np.empty(nm)
+    value = np.empty(nm)
+    missed = 0
+    host_missed = 0
+    for r in range(nm):
+        i = m[r]
+        pr = r if r < hp else r + 1  # the member's position among the participants
+        q_in = pr * k1 + (hp if hp < pr else hp - 1)  # pair (member, host)
+        t_in = base[q_in] + dev[q_in]
+        t_in += reputation[j[q_in]]
+        t_in = min(max(t_in, 0.0), 1.0)
+        q_h = hp * k1 + r  # pair (host, member)
+        t_h = base[q_h] + dev[q_h]
+        t_h += reputation[j[q_h]]
+        t_h = min(max(t_h, 0.0), 1.0)
+        gross = w_access_access * rights[i] + prestige[i] + learn_value[i]
+        dm = 1.0 if d_m[r] else 0.0
+        p = dm * due[i]
+        paid[r] = p
+        u = (gross * (1.0 if d_h_m[r] else 0.0) - p / ability[i]
+             - pc_raw[i] * (1.0 - trust_relief * t_in))
+        u_m[r] = u
+        leak = w_leakage * (1.0 - t_h) * du[i] * gap1[i]
+        value[r] = soft_strategic[i] - leak - slot
+        cum_utility[i] += u
+        low_streak[i] = low_streak[i] + 1 if u < exit_threshold else 0
+        if d_m[r]:
+            default_streak[i] = 0
+        else:
+            default_streak[i] += 1
+            defaults_total[i] += 1
+            missed += 1
+        if not d_h_m[r]:
+            host_missed += 1
+        delivered_last[i] = dm
+        host_delivered_to[i] = 1.0 if d_h_m[r] else 0.0
+    return u_m, paid, value, missed, host_missed
+
+
+@numba.njit(cache=True)
+def drift_block(dev: FloatArray, factor: float, prune: float, base: FloatArray,
+                reputation: FloatArray,
+                j: IntArray) -> tuple[FloatArray, FloatArray]:
+    """:meth:`TrustBlock.drifted`: deviations times ``factor``, those at or below ``prune``
+    in magnitude dropped, and the pairs' trust after it."""
+    out = np.empty(dev.size)
+    cur = np.empty(dev.size)
+    for q in range(dev.size):
+        x = dev[q] * factor
+        if abs(x) <= prune:
+            x = 0.0
+        out[q] = x
+        t = base[q] + x
+        t += reputation[j[q]]
+        cur[q] = min(max(t, 0.0), 1.0)
+    return out, cur
+
+
+@numba.njit(cache=True)
+def entrant_utility(cand: BoolArray, rights: FloatArray, due: FloatArray,
+                    w_access_access: float, prestige: FloatArray, learn_value: FloatArray,
+                    lifetime: float, ability: FloatArray, pc_raw: FloatArray,
+                    trust_relief: float, trust_in_host: FloatArray) -> FloatArray:
+    """Every candidate's utility of joining a station as an entrant, ``-inf`` elsewhere.
+
+    ``StationModel.guest_utility(..., entrant=True)`` (docs/odd.md, 7.4):
+    ``(access x rights + prestige + learning) x lifetime - due / ability -
+    political cost``, the political cost reduced by trust in the host (Foley,
+    Cheng, Essay002, Wu).  The idea and its first measurement are
+    ``benchmarks/proto_numba_evaluate.py``.
+    """
+    out = np.empty(cand.size)
+    for i in range(cand.size):
+        if not cand[i]:
+            out[i] = -np.inf
+            continue
+        benefit = (w_access_access * rights[i] + prestige[i] + learn_value[i]) * lifetime
+        out[i] = (benefit - due[i] / ability[i]
+                  - pc_raw[i] * (1.0 - trust_relief * trust_in_host[i]))
+    return out
+
+
+@numba.njit(cache=True)
+def merge_new(map_keys: IntArray, map_vals: FloatArray, keys: IntArray, dev: FloatArray,
+              pos: IntArray, found: BoolArray) -> tuple[IntArray, FloatArray]:
+    """The sparse map with the absent pairs (``~found``, sorted keys, insertion positions
+    ``pos``) merged in: :meth:`SparseMap.set_located`'s merge (values copied, no
+    arithmetic)."""
+    size = map_keys.size
+    n_new = 0
+    for q in range(keys.size):
+        if not found[q]:
+            n_new += 1
+    out_k = np.empty(size + n_new, dtype=np.int64)
+    out_v = np.empty(size + n_new)
+    src = 0
+    dst = 0
+    for q in range(keys.size):
+        if found[q]:
+            continue
+        while src < pos[q]:
+            out_k[dst] = map_keys[src]
+            out_v[dst] = map_vals[src]
+            src += 1
+            dst += 1
+        out_k[dst] = keys[q]
+        out_v[dst] = dev[q]
+        dst += 1
+    while src < size:
+        out_k[dst] = map_keys[src]
+        out_v[dst] = map_vals[src]
+        src += 1
+        dst += 1
+    return out_k, out_v
+
+
+@numba.njit(cache=True)
+def mirror(row: FloatArray, col: FloatArray, r: int, k: int, o: IntArray, j: IntArray,
+           dev: FloatArray) -> None:
+    """Write the deviations of a watched participant (position ``r`` of ``k``) into its
+    dense row and column (:meth:`TrustBlock.commit`'s mirror update)."""
+    k1 = k - 1
+    for q in range(r * k1, (r + 1) * k1):
+        row[j[q]] = dev[q]
+    for x in range(k):  # pairs (x, r): row x, column r
+        if x != r:
+            q = x * k1 + (r if r < x else r - 1)
+            col[o[q]] = dev[q]
+
+
+# ------------------------------------------------------------------ glue
+
+
+class CompiledBlock(TrustBlock):
+    """A :class:`~stationsim.model.trust.TrustBlock` read, written and drifted by kernels
+    (:func:`read_block`, :func:`learn`, :func:`drift_block`); same values, same map."""
+
+    def __init__(self, trust: Trust, pairs: PairSet) -> None:
+        self.trust = trust
+        self.pairs = pairs
+        self.parts = pairs.parts
+        self.k = pairs.k
+        self.oi, self.ji, self.o, self.j = pairs.oi, pairs.ji, pairs.o, pairs.j
+        self.keys, self.base = pairs.keys, pairs.base
+        dmap = trust.deviation
+        self._version = trust.version
+        self.pos, self.found, self.dev, self.current = read_block(
+            dmap.keys, dmap.vals, self.keys, self.base, trust.reputation, self.j)
+
+    def written(self, dev: FloatArray, all_found: bool) -> None:
+        """After :func:`learn` wrote ``dev``: merge absent pairs into the map, mirror the
+        hosts' rows and columns, count the change (the rest of :meth:`TrustBlock.commit`)."""
+        tr = self.trust
+        self.dev = dev
+        if not all_found:
+            dmap = tr.deviation
+            dmap.keys, dmap.vals = merge_new(dmap.keys, dmap.vals, self.keys, dev, self.pos,
+                                             self.found)
+        for r in tr._watched[self.parts].nonzero()[0].tolist():  # rows and columns of hosts
+            row, col = tr._mirror[int(self.parts[r])]
+            mirror(row, col, r, self.k, self.o, self.j, dev)
+        tr.version += 1
+        self._version = tr.version
+
+    def drifted(self, rate: float) -> None:
+        if rate > 0:
+            self.dev, self.current = drift_block(self.dev, 1.0 - rate, PRUNE, self.base,
+                                                 self.trust.reputation, self.j)
+        else:
+            self.current = self.now()
+
+
+class CompiledPairSet(PairSet):
+    """A :class:`~stationsim.model.trust.PairSet` whose baseline comes from
+    :func:`pair_baseline` (alignment vectors of fewer than 8 dimensions; else numpy's)."""
+
+    def __init__(self, trust: Trust, parts: IntArray) -> None:
+        if trust.alignment.shape[1] >= 8 or not trust.alignment.flags.c_contiguous:
+            super().__init__(trust, parts)
+            return
+        self.parts = parts
+        self.k = k = int(parts.size)
+        self.oi, self.ji = offdiag(k)
+        self.o = o = parts[self.oi]
+        self.j = j = parts[self.ji]
+        self.keys = o * trust.n + j
+        base = pair_baseline(trust.alignment, o, j, float(trust.p["trust_base_max"]),
+                             float(trust.p["trust_base_slope"]))
+        if len(trust.overrides):
+            base, _ = trust.overrides.get(self.keys, default=base)
+        self.base = base
+
+
+def pairs_of(model: Any, s: Any) -> PairSet:
+    """``StationModel._pairs`` (same cache, same key), built by :class:`CompiledPairSet`."""
+    key = (s.version, model.p.version, model.attr_version, model.trust.base_version)
+    c = model._pair_sets.get(s.name)
+    if c is None or c[0] != key:
+        c = (key, CompiledPairSet(model.trust, s.participants_sorted))
+        model._pair_sets[s.name] = c
+    return c[1]  # type: ignore[no-any-return]
+
+
+_NO_DRAWS = np.zeros(0, dtype=np.bool_)
+
+
+def deliver_and_learn_station(model: Any, s: Any, m: IntArray, blocks: dict[str, Any],
+                              seen: BoolArray | None) -> BoolArray | None:
+    """One station's part of ``StationModel._deliver_and_learn`` through the kernels.
+
+    The same steps in the same order as the reference loop body: deliveries
+    (one draw per member plus the host's), the block of trust among the
+    participants, political returns (drawn only if ``w_political > 0``),
+    learning, the UN channel's reputation cost, realised utilities.  Returns
+    ``seen`` (the states whose block this step's learning already holds).
+    """
+    p = model.p
+    h = s.host
+    per_contract = p["host_delivery"] == "per_contract"
+    u = model.rng.random(2 * m.size if per_contract else 1 + m.size)
+    hp = int(m.searchsorted(h))  # host's position in parts
+    d_m, d_h_m, delivered, d_h = deliver(
+        m, hp, float(model.reciprocity[h]), model.reciprocity, s.delivered_last,
+        s.host_delivered_to, float(s.host_delivered_last), float(p["tft_weight"]),
+        per_contract, u)
+    parts = s.participants_sorted
+    if blocks:  # an earlier block sharing two participants may be overwritten
+        if seen is None:
+            seen = np.zeros(model.n, dtype=bool)
+            for b in blocks.values():
+                seen[b.parts] = True
+        if np.count_nonzero(seen[parts]) >= 2:
+            blocks.clear()
+        seen[parts] = True
+    tr = model.trust
+    blk = CompiledBlock(tr, pairs_of(model, s))
+    w_political = float(p["w_political"])
+    if w_political > 0.0:  # what a partner returned politically (Cheng 2009)
+        pol = model.rng.random(parts.size) < model.states.political_reciprocity[parts]
+    else:
+        pol = _NO_DRAWS
+    dev, all_found = learn(
+        delivered, blk.oi, blk.ji, blk.j, hp, per_contract, d_h_m, pol, w_political,
+        model.transparency, float(p["transparency_floor"]), p["trust_update"] == "belief",
+        float(p["belief_prior"]), model.record, float(p["learn_rate"]),
+        float(p["default_penalty"]), blk.current, blk.base, tr.reputation, blk.pos,
+        blk.found, tr.deviation.vals, parts)
+    blk.written(dev, all_found)
+    blocks[s.name] = blk
+    if s.channel == "un":
+        defaulted = parts[delivered == 0.0]
+        tr.lower_reputation(defaulted, p["un_reputation"] * p["default_penalty"])
+    sv = model.station_view(s)
+    hv = model.host_view(h)
+    access, learn_value = sv.pool(model, s)
+    du, prestige = model._attr_columns()
+    u_m, paid, value, missed, host_missed = realise(
+        m, hp, blk.k, blk.base, blk.dev, tr.reputation, blk.j, d_m, d_h_m,
+        s.due, sv.ability, s.rights, float(p["w_access"] * access), prestige, learn_value,
+        hv.pc_raw, float(p["trust_relief"]), sv.soft_strategic, s.weight("leakage", p), du,
+        hv.gap1, float(sv.slot), float(p["exit_threshold"]), s.cum_utility, s.low_streak,
+        s.default_streak, s.defaults_total, s.delivered_last, s.host_delivered_to)
+    u_h = float(s.weight("revenue", p) * paid.sum() + value.sum())
+    s.host_cum_utility += u_h
+    s.now.host_utility = u_h
+    s.now.guest_utility = float(u_m.sum())
+    s.host_delivered_last = float(d_h)
+    s.now.defaults += missed
+    s.now.host_defaults = host_missed if per_contract else int(not d_h)
+    return seen
+
+
+def entrant_row(model: Any, s: Any, terms: Any, cand: BoolArray) -> FloatArray:
+    """``np.where(cand, guest_utility(s, everyone, terms, entrant=True), -inf)`` of
+    ``StationModel._evaluate`` through :func:`entrant_utility`."""
+    p = model.p
+    sv = model.station_view(s)
+    access, learn_value = sv.pool(model, s)
+    prestige = model._attr_columns()[1]
+    hv = model.host_view(s.host)
+    return entrant_utility(  # type: ignore[no-any-return]
+        cand, terms.rights, terms.due, float(p["w_access"] * access), prestige, learn_value,
+        float(model.lifetime_factor(s)), sv.ability, hv.pc_raw, float(p["trust_relief"]),
+        hv.read(model.trust, "col"))

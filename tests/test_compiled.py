@@ -1,0 +1,211 @@
+"""The compiled engine (issue 15) gives the reference engine's tables, run for run.
+
+``engine = "compiled"`` runs numba kernels (``stationsim.model.kernels``) for
+parts of the step; ``engine = "reference"`` (the default) is the numpy path.
+Both draw the same random numbers in the same order, so every decision (who
+applies, is admitted, pays, leaves, when) must be identical: every integer,
+boolean and string column equal, floats within 1e-9 (they are in fact equal
+to the bit on the machines tried: the kernels repeat numpy's operations in
+numpy's order).  Checked on every shipped scenario and on generated worlds,
+including the model-v2 learning options the kernels branch on.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_properties import worlds
+
+import stationsim
+from stationsim.model.core import StationModel
+from stationsim.model.scenario import Scenario
+
+pytest.importorskip("numba")
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = sorted(str(p.relative_to(ROOT / "scenarios").with_suffix(""))
+                   for p in [*(ROOT / "scenarios").glob("*.toml"),
+                             *(ROOT / "scenarios" / "validation").glob("*.toml")])
+#: replications and steps per shipped scenario (small: the tables, not the statistics)
+SIZES = {"scale_10000": (1, 4), "scale_1000": (2, 8)}
+
+
+def engine(scn: Scenario, name: str, extra: dict[str, Any] | None = None) -> Scenario:
+    """``scn`` with ``[parameters] engine = name`` (and ``extra`` parameters)."""
+    over = {f"parameters.{k}": v for k, v in (extra or {}).items()}
+    return stationsim.with_overrides(scn, {"parameters.engine": name, **over})
+
+
+def assert_same_tables(a: stationsim.Results, b: stationsim.Results, what: str) -> None:
+    """Integer, boolean and string columns identical; floats within 1e-9."""
+    for table in ("runs", "steps", "membership"):
+        x, y = getattr(a, table), getattr(b, table)
+        assert list(x.columns) == list(y.columns), f"{what}.{table}: columns differ"
+        assert len(x) == len(y), f"{what}.{table}: rows differ"
+        for col in x.columns:
+            u, v = x[col], y[col]
+            assert u.dtype == v.dtype, f"{what}.{table}.{col}: dtype {u.dtype} vs {v.dtype}"
+            if pd.api.types.is_float_dtype(u):
+                np.testing.assert_allclose(u.to_numpy(), v.to_numpy(), rtol=1e-9, atol=1e-9,
+                                           equal_nan=True, err_msg=f"{what}.{table}.{col}")
+            else:
+                pd.testing.assert_series_equal(u, v, check_exact=True,
+                                               obj=f"{what}.{table}.{col}")
+
+
+def test_reference_is_the_default() -> None:
+    scn = stationsim.load_scenario(ROOT / "scenarios" / "baseline.toml")
+    assert StationModel(scn, rng=1).p["engine"] == "reference"
+
+
+def test_an_unknown_engine_is_refused() -> None:
+    scn = stationsim.load_scenario(ROOT / "scenarios" / "baseline.toml")
+    with pytest.raises(Exception, match="engine"):
+        engine(scn, "fortran")
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_shipped_scenario_same_tables(name: str) -> None:
+    reps, steps = SIZES.get(name, (3, None))
+    scn = stationsim.load_scenario(ROOT / "scenarios" / f"{name}.toml")
+    ref = stationsim.run(engine(scn, "reference"), seed=20261129, replications=reps,
+                         steps=steps)
+    com = stationsim.run(engine(scn, "compiled"), seed=20261129, replications=reps,
+                         steps=steps)
+    assert_same_tables(ref, com, name)
+
+
+#: the model-v2 options the kernels branch on, each way
+V2 = [{}, {"trust_update": "belief"}, {"host_delivery": "per_contract"},
+      {"w_political": 0.4}, {"trust_update": "belief", "host_delivery": "per_contract",
+                             "w_political": 0.7}]
+
+
+@pytest.mark.parametrize("extra", V2, ids=lambda e: "-".join(f"{k}={v}" for k, v in e.items())
+                         or "default")
+def test_learning_options_same_tables(extra: dict[str, Any]) -> None:
+    scn = stationsim.load_scenario(ROOT / "scenarios" / "two_blocs_2020s.toml")
+    ref = stationsim.run(engine(scn, "reference", extra), seed=3, replications=2)
+    com = stationsim.run(engine(scn, "compiled", extra), seed=3, replications=2)
+    assert_same_tables(ref, com, f"two_blocs {extra}")
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(worlds(), st.sampled_from(V2))
+def test_generated_world_same_tables(world: tuple[Scenario, int],
+                                     extra: dict[str, Any]) -> None:
+    scn, seed = world
+    ref = stationsim.run(engine(scn, "reference", extra), seed=seed % 2**31, replications=2)
+    com = stationsim.run(engine(scn, "compiled", extra), seed=seed % 2**31, replications=2)
+    assert_same_tables(ref, com, "generated")
+
+
+def test_compiled_engine_changes_the_model_state_alike() -> None:
+    """Beyond the tables: trust, records and streaks equal after a run (to the bit)."""
+    scn = stationsim.load_scenario(ROOT / "scenarios" / "css_vs_iss.toml")
+    a = StationModel(engine(scn, "reference", {"trust_update": "belief"}), rng=11)
+    b = StationModel(engine(scn, "compiled", {"trust_update": "belief"}), rng=11)
+    a.run()
+    b.run()
+    assert b.p["engine"] == "compiled" and "stationsim.model.kernels" in sys.modules
+    assert np.array_equal(a.trust.deviation.keys, b.trust.deviation.keys)
+    assert np.array_equal(a.trust.deviation.vals, b.trust.deviation.vals)
+    assert np.array_equal(a.record, b.record)
+    for s, t in zip(a.stations, b.stations, strict=True):
+        for col in ("cum_utility", "low_streak", "default_streak", "defaults_total"):
+            assert np.array_equal(getattr(s, col), getattr(t, col)), col
+
+
+def test_import_stationsim_does_not_import_numba() -> None:
+    code = ("import sys, stationsim; from stationsim.model import core; "
+            "print('numba' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    assert out.stdout.strip() == "False"
+
+
+@pytest.mark.slow
+def test_kernels_are_cached_to_a_given_directory(tmp_path: Path) -> None:
+    """With ``NUMBA_CACHE_DIR`` set, a first process writes the compiled kernels there
+    and a second loads them (no compilation: far quicker)."""
+    code = ("import time, stationsim; from pathlib import Path; "
+            f"scn = stationsim.load_scenario({str(ROOT / 'scenarios' / 'baseline.toml')!r}); "
+            "scn = stationsim.with_overrides(scn, {'parameters.engine': 'compiled'}); "
+            "t = time.perf_counter(); stationsim.run(scn, seed=1, replications=1, steps=3); "
+            "print(time.perf_counter() - t)")
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "NUMBA_CACHE_DIR": str(tmp_path)}
+    cold = float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                check=True, env=env).stdout)
+    assert list(tmp_path.rglob("*.nbi")), "no numba index written"
+    warm = float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                check=True, env=env).stdout)
+    assert warm < cold / 2
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 400), st.integers(1, 60), st.integers(0, 2**32 - 1))
+def test_block_read_finds_what_searchsorted_finds(size: int, k: int, seed: int) -> None:
+    """The galloping search of :func:`kernels.read_block` gives numpy's positions."""
+    from stationsim.model import kernels
+
+    rng = np.random.default_rng(seed)
+    n = 50
+    map_keys = np.unique(rng.integers(0, n * n, size))
+    map_vals = rng.normal(size=map_keys.size)
+    parts = np.unique(rng.integers(0, n, k))
+    pairs_o, pairs_j = np.meshgrid(parts, parts, indexing="ij")
+    off = pairs_o != pairs_j
+    keys = (pairs_o[off] * n + pairs_j[off]).astype(np.int64)
+    base = rng.random(keys.size)
+    rep = rng.normal(scale=0.1, size=n)
+    pos, found, dev, cur = kernels.read_block(map_keys, map_vals, keys, base, rep,
+                                              pairs_j[off].astype(np.int64))
+    want = map_keys.searchsorted(keys)
+    assert np.array_equal(pos, want)
+    assert np.array_equal(found, np.isin(keys, map_keys))
+    assert np.array_equal(dev[found], map_vals[want[found]])
+    assert np.array_equal(cur, np.clip(base + dev + rep[pairs_j[off]], 0.0, 1.0))
+
+
+@pytest.mark.parametrize("d", [1, 2, 3, 5, 7])
+def test_pair_baseline_equals_trust_baseline_to_the_bit(d: int) -> None:
+    from stationsim.model import kernels
+    from stationsim.model.trust import PairSet, Trust
+
+    rng = np.random.default_rng(d)
+    tr = Trust(rng.uniform(-1, 1, size=(40, d)), {"trust_base_max": 0.85,
+                                                  "trust_base_slope": 0.7315})
+    parts = np.unique(rng.integers(0, 40, 25))
+    assert np.array_equal(kernels.CompiledPairSet(tr, parts).base, PairSet(tr, parts).base)
+
+
+def test_switching_engine_mid_run_changes_nothing() -> None:
+    """``set_parameter`` events may switch the engine during a run (the engines share the
+    model's state: trust blocks, pair caches): the run is the reference run."""
+    from helpers import START, build, state, station
+
+    states = [state("HUB", capability=0.9, alignment=0.1),
+              *[state(f"G{k}", capability=0.08 * k, reciprocity=0.55 + 0.05 * k,
+                      transparency=0.3 + 0.07 * k, alignment=-0.4 + 0.1 * k,
+                      developing=k % 2 == 0) for k in range(9)]]
+    events = [{"year": START + 2, "type": "set_parameter", "attribute": "engine",
+               "value": "compiled"},
+              {"year": START + 5, "type": "set_parameter", "attribute": "engine",
+               "value": "reference"},
+              {"year": START + 7, "type": "set_parameter", "attribute": "engine",
+               "value": "compiled"}]
+    switching = build(states, [station(capacity=6)], steps=10, events=events)
+    plain = build(states, [station(capacity=6)], steps=10)
+    ref = stationsim.run(plain, seed=4, replications=3)
+    mixed = stationsim.run(switching, seed=4, replications=3)
+    assert ref.steps["members"].sum() > 0  # members joined, so learning ran
+    assert_same_tables(ref, mixed, "switching")
