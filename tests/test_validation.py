@@ -264,11 +264,29 @@ def _hits(p: list[float], y: np.ndarray, reps: int, seed: int) -> np.ndarray:
     return np.where(correct, y[None, None, :], 1 - y[None, None, :]).astype(float)
 
 
-def test_bootstrap_argmin_finds_a_clearly_better_point() -> None:
+@pytest.mark.parametrize("loss", ["balanced_brier", "log_loss"])
+def test_bootstrap_argmin_finds_a_clearly_better_point(loss: str) -> None:
     y = np.array([1.0] * 5 + [0.0] * 40)
     hits = _hits([0.55, 0.95, 0.6], y, reps=40, seed=1)
-    arg = v.bootstrap_argmin([(hits, y)], 300, np.random.default_rng(2))
+    arg = v.bootstrap_argmin([(hits, y)], 300, np.random.default_rng(2), loss=loss)
     assert np.mean(arg == 1) > 0.95
+
+
+def test_bootstrap_argmin_shares_a_tie_between_identical_points() -> None:
+    """A parameter that changes nothing (identical runs at every value) gets the whole grid
+    as its interval, not the first value."""
+    y = np.array([1.0] * 5 + [0.0] * 40)
+    h = _hits([0.8], y, reps=20, seed=5)
+    hits = np.concatenate([h, h, h, _hits([0.5], y, reps=20, seed=6)])
+    arg = v.bootstrap_argmin([(hits, y)], 600, np.random.default_rng(7), loss="log_loss")
+    share = np.bincount(arg, minlength=4) / arg.size
+    assert share[3] == 0 and all(0.2 < share[k] < 0.45 for k in range(3))
+
+
+def test_bootstrap_argmin_names_an_unknown_loss() -> None:
+    y = np.array([1.0, 0.0])
+    with pytest.raises(ValueError, match="allowed balanced_brier, log_loss"):
+        v.bootstrap_argmin([(np.zeros((1, 2, 2)), y)], 2, np.random.default_rng(0), loss="auc")
 
 
 def test_bootstrap_argmin_cannot_tell_equal_points_apart() -> None:

@@ -773,19 +773,33 @@ def fit_hits(case: Case, scn: Scenario, mem: pd.DataFrame) -> tuple[np.ndarray, 
     return hits, fit["observed"].to_numpy(dtype=float)
 
 
+def _losses(p: np.ndarray, y: np.ndarray, loss: str) -> np.ndarray:
+    """Per point (rows of ``p``, probabilities over facts): the class-balanced Brier score
+    or the log loss (probabilities clipped to [0.001, 0.999]) on facts ``y``."""
+    if loss == "log_loss":
+        pc = np.clip(p, 1e-3, 1 - 1e-3)
+        return np.asarray(-np.mean(y * np.log(pc) + (1 - y) * np.log(1 - pc), axis=1))
+    parts = [((p[:, y == c] - c) ** 2).mean(axis=1) for c in (0.0, 1.0) if (y == c).any()]
+    return np.asarray(np.mean(parts, axis=0))
+
+
 def bootstrap_argmin(cases: Sequence[tuple[np.ndarray, np.ndarray]], n_boot: int,
-                     rng: np.random.Generator) -> np.ndarray:
+                     rng: np.random.Generator, loss: str = "balanced_brier") -> np.ndarray:
     """Which point has the lowest mean fit loss, in each of ``n_boot`` bootstrap worlds.
 
     Each world resamples, per case, the replications of every point, each point
     independently (its runs have their own seeds: Monte Carlo noise), and the fit facts
     within each class (which states history happened to give us), and recomputes every
-    point's class-balanced Brier score on them; a point's loss is
-    the mean over cases, as in :func:`calibrate_cases`.  Returns the index (into the
-    points axis of the ``hits`` arrays of :func:`fit_hits`) of the argmin per world.
-    The spread of the chosen parameter values over these worlds is the interval of a
-    fitted parameter: the set of values the fit cannot tell apart from the chosen one.
+    point's loss on them (``balanced_brier``, the class-balanced Brier score of
+    :func:`calibrate_cases`, or ``log_loss``); a point's loss is the mean over cases.
+    Returns the index (into the points axis of the ``hits`` arrays of :func:`fit_hits`)
+    of the argmin per world (points tied at the minimum, e.g. values of a parameter that
+    changes nothing, share it at random).  The spread of the chosen parameter values over these
+    worlds is the interval of a fitted parameter: the set of values the fit cannot tell
+    apart from the chosen one.
     """
+    if loss not in ("balanced_brier", "log_loss"):
+        raise ValueError(f"loss {loss!r}: allowed balanced_brier, log_loss")
     n_points = cases[0][0].shape[0]
     total = np.zeros((n_boot, n_points))
     for hits, y in cases:
@@ -796,13 +810,16 @@ def bootstrap_argmin(cases: Sequence[tuple[np.ndarray, np.ndarray]], n_boot: int
         for b in range(n_boot):
             r = rng.integers(0, n_rep, size=(n_points, n_rep, 1))  # each point its own runs
             p = np.take_along_axis(hits, r, axis=1).mean(axis=1)   # (points, facts)
-            parts = []
-            for c, idx in zip((0.0, 1.0), classes, strict=True):
-                if idx.size:
-                    f = idx[rng.integers(0, idx.size, size=idx.size)]
-                    parts.append(((p[:, f] - c) ** 2).mean(axis=1))
-            total[b] += np.mean(parts, axis=0)
-    return np.asarray(np.argmin(total / len(cases), axis=1))
+            f = np.concatenate([idx[rng.integers(0, idx.size, size=idx.size)]
+                                for idx in classes if idx.size])
+            total[b] += _losses(p[:, f], y[f], loss)
+    total /= len(cases)
+    # points whose losses are equal (a parameter that changes nothing) share the win:
+    # one of them at random, so that the interval spans them all
+    best = total.min(axis=1, keepdims=True)
+    tied = np.abs(total - best) <= 1e-12
+    pick = rng.random(total.shape) * tied
+    return np.asarray(np.argmax(pick, axis=1))
 
 
 def parameter_intervals(points: pd.DataFrame, columns: Sequence[str], chosen_point: int,
