@@ -386,13 +386,15 @@ def test_a_step_shows_in_every_figure_within_the_budget_on_two_blocs(
         times.append(ms / 1000)
     # the members chart: one panel per station, whole-number ticks, the guest slots
     panels = driver.find_elements(By.CSS_SELECTOR, ".stationsim-members-svg g.panel")
-    assert [p.get_attribute("data-station") for p in panels] == ["ISS", "US_LED", "CN_LED"]
-    line = panels[1].find_element(By.CSS_SELECTOR, "polyline.members")
+    stations = [p.get_attribute("data-station") for p in panels]
+    assert stations == ["ISS", "CLD", "US_LED", "CN_LED"]  # the scenario's order
+    us_led = panels[stations.index("US_LED")]
+    line = us_led.find_element(By.CSS_SELECTOR, "polyline.members")
     values = [v.split(",") for v in str(line.get_attribute("data-values")).split(";")]
     assert [int(y) for y, _ in values] == list(range(2020, 2026))
     members_now = int(values[-1][1])
     assert f"US_LED {members_now}" in _text(driver, ".stationsim-members")
-    assert panels[1].find_elements(By.CSS_SELECTOR, "polyline.capacity")
+    assert us_led.find_elements(By.CSS_SELECTOR, "polyline.capacity")
     assert "this run" in _text(driver, ".stationsim-members-view")
     assert "of runs" not in _text(driver, ".stationsim-members-view")
     edges = driver.find_elements(By.CSS_SELECTOR, ".stationsim-network-svg line.edge")

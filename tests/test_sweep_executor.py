@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import signal
 import subprocess
 import sys
@@ -158,7 +159,20 @@ def _alive(pid: int) -> bool:
 
 
 def _start_and_stop(sweep_file: Path, out: Path, sig: int) -> subprocess.Popen[str]:
-    """Start ``stationsim sweep`` on 2 workers; send ``sig`` once a few chunks are written."""
+    """Start ``stationsim sweep`` on 2 workers; send ``sig`` once a few chunks are written.
+
+    On a loaded machine the sweep (a few seconds) can finish between the check and the
+    signal; then it is started again in a fresh folder (at most three times), so the
+    test always judges a sweep that the signal really interrupted."""
+    for _ in range(3):
+        proc = _start_and_signal(sweep_file, out, sig)
+        if proc.returncode != 0:
+            return proc
+        shutil.rmtree(out)  # it finished before the signal: not the case under test
+    raise AssertionError("the sweep finished before the signal three times")
+
+
+def _start_and_signal(sweep_file: Path, out: Path, sig: int) -> subprocess.Popen[str]:
     cmd = [sys.executable, "-m", "stationsim", "sweep", str(sweep_file), "--out", str(out),
            "--workers", "2", "--chunk-runs", str(CHUNK)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
