@@ -488,7 +488,9 @@ class StationModel(mesa.Model):  # type: ignore[misc]
         m = s.members
         if m.size == 0:
             return 0.0
-        return float(self.trust.get(m, np.full(m.size, s.host, dtype=np.int64)).mean())
+        # the host's dense column (the same arithmetic as ``trust.get``; read once per trust
+        # version and reused by the next step's evaluation)
+        return float(self.trust_in_host(m, s.host).mean())
 
     def trust_screen(self, station: Station, threshold: float) -> float:
         """Trust the host requires, lowered under the UN channel (seed 004)."""
@@ -1087,10 +1089,11 @@ class StationModel(mesa.Model):  # type: ignore[misc]
     def _collect(self) -> None:
         """The step's row of every station (:data:`~stationsim.model.outcomes.STEP_COLUMNS`)."""
         rec = self.step_records
+        cols = [rec[c] for c in STEP_COLUMNS]
         for s in self.stations:
             s.years_member[s.members] += 1
-            for col, val in zip(STEP_COLUMNS, step_values(self, s), strict=True):
-                rec[col].append(val)
+            for col, val in zip(cols, step_values(self, s), strict=True):
+                col.append(val)
             now, tot = s.now, s.totals
             tot.applications += now.applications
             tot.admissions += now.admissions
