@@ -1056,21 +1056,26 @@ class StationModel(mesa.Model):  # type: ignore[misc]
             else:
                 trust = self.host_trust(s.host, guests)
             expel |= trust < p["expel_trust"]
-            s.remove(guests[expel], self.t, "expelled", cooldown)
-            self._log(s, guests[expel], "exit", "expelled")
+            # (removing or logging no one does nothing, so empty sets are skipped)
+            if expel.any():
+                s.remove(guests[expel], self.t, "expelled", cooldown)
+                self._log(s, guests[expel], "exit", "expelled")
             ended, renewed = s.rule.review(self.view(s))
-            s.renew(renewed)
-            if not p["founders_may_leave"]:  # founders' agreements run on (ISS IGA)
-                bound = ended[s.founder[ended]]
-                s.contract_end[bound] = self.t + int(p["contract_steps"])
-                ended = ended[~s.founder[ended]]
-            s.remove(ended, self.t, "contract_end", cooldown)
-            self._log(s, ended, "exit", "contract_end")
+            if renewed.idx.size:
+                s.renew(renewed)
+            if ended.size:
+                if not p["founders_may_leave"]:  # founders' agreements run on (ISS IGA)
+                    bound = ended[s.founder[ended]]
+                    s.contract_end[bound] = self.t + int(p["contract_steps"])
+                    ended = ended[~s.founder[ended]]
+                s.remove(ended, self.t, "contract_end", cooldown)
+                self._log(s, ended, "exit", "contract_end")
             m = s.members
             may = m if p["founders_may_leave"] else m[~s.founder[m]]
             low = may[s.low_streak[may] >= p["patience"]]
-            s.remove(low, self.t, "utility", cooldown)
-            self._log(s, low, "exit", "utility")
+            if low.size:
+                s.remove(low, self.t, "utility", cooldown)
+                self._log(s, low, "exit", "utility")
 
     # phase 6 ---------------------------------------------------------------
 
