@@ -89,3 +89,15 @@ def test_one_replication_reruns_alone_from_its_run_seed(scn: Scenario) -> None:
     steps = batch.steps[batch.steps["replication"] == 2].reset_index(drop=True)
     assert_frame_equal(steps, third.steps)
     assert isinstance(third.membership, pd.DataFrame)
+
+
+def test_a_batch_makes_the_tables_its_single_runs_make(scn: Scenario) -> None:
+    """``run`` builds one DataFrame per table for the batch (``tables_of``): the same values,
+    dtypes, columns and index as the replications' own tables concatenated."""
+    batch = stationsim.run(scn, seed=11, replications=3)
+    alone = [stationsim.run_one(scn, run_seed(11, i), replication=i, master_seed=11)
+             for i in range(3)]
+    for name in TABLES:
+        glued = pd.concat([getattr(t, name) for t in alone], ignore_index=True)
+        assert list(getattr(batch, name).dtypes) == list(glued.dtypes), name
+        assert_frame_equal(getattr(batch, name), glued, check_exact=True, obj=name)

@@ -75,3 +75,19 @@ def test_docs_list_every_outcome() -> None:
     text = (ROOT / "docs" / "odd.md").read_text(encoding="utf-8")
     for row in outcome_table().itertuples():
         assert f"`{row.column}`" in text, f"docs/odd.md does not list {row.scope} {row.column}"
+
+
+def test_a_scope_lists_an_outcome_added_after_it_was_read() -> None:
+    """The registry caches each scope's list (the collect phase reads it every step); adding an
+    outcome must show in the next read."""
+    from stationsim.model.outcomes import Outcome, OutcomeRegistry
+
+    reg = OutcomeRegistry()
+    reg.add(Outcome("a", "step", "int", "", "a", "bookkeeping", lambda m, s: 1))
+    assert [o.name for o in reg.scope("step")] == ["a"]
+    reg.add(Outcome("b", "step", "int", "", "b", "bookkeeping", lambda m, s: 2))
+    reg.add(Outcome("c", "step", "int", "", "c", "bookkeeping", None))
+    assert [o.name for o in reg.scope("step")] == ["a", "b"]
+    assert [o.name for o in reg.scope("step", computed=False)] == ["a", "b", "c"]
+    reg.scope("step").clear()  # a caller's copy: the registry's list is not changed
+    assert len(reg.scope("step")) == 2

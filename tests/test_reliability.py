@@ -199,14 +199,14 @@ def _fail_once(monkeypatch: pytest.MonkeyPatch, rep: int = 2) -> None:
     """Make replication ``rep`` of the hub_and_spoke point raise (a crashed run)."""
     import stationsim.running.executor as ex
 
-    real = ex.run_one
+    real = ex.run_parts
 
     def flaky(scn: stationsim.Scenario, seed: int, r: int, *a: object) -> object:
         if r == rep and scn.stations[1].rule == "hub_and_spoke":
             raise ValueError("boom")
         return real(scn, seed, r, *a)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(ex, "run_one", flaky)
+    monkeypatch.setattr(ex, "run_parts", flaky)
 
 
 def test_resume_from_another_folder_by_another_spelling_with_a_comment_changed(
@@ -525,14 +525,14 @@ def test_temporary_files_are_cleaned_on_resume(tmp_path: Path, reference: Path,
     with monkeypatch.context() as m:
         import stationsim.running.executor as ex
 
-        real = ex.run_one
+        real = ex.run_parts
 
         def flaky(scn: stationsim.Scenario, seed: int, r: int, *a: object) -> object:
             if r == 4:
                 raise ValueError("boom")
             return real(scn, seed, r, *a)  # type: ignore[arg-type]
 
-        m.setattr(ex, "run_one", flaky)
+        m.setattr(ex, "run_parts", flaky)
         code, text = cli(*RUN, "--out", str(out))
         assert code == 1
     # what a kill during a write leaves behind
@@ -726,14 +726,14 @@ def test_unfinished_message_counts_the_finished_parts(tmp_path: Path,
     with monkeypatch.context() as m:
         import stationsim.running.executor as ex
 
-        real = ex.run_one
+        real = ex.run_parts
 
         def flaky(scn: stationsim.Scenario, seed: int, r: int, *a: object) -> object:
             if r == 5:
                 raise ValueError("boom")
             return real(scn, seed, r, *a)  # type: ignore[arg-type]
 
-        m.setattr(ex, "run_one", flaky)
+        m.setattr(ex, "run_parts", flaky)
         assert cli(*RUN, "--out", str(out), "--workers", "1")[0] == 1
     man = json.loads((out / "manifest.json").read_text())  # as a kill -9 leaves it
     man["progress"].update(status="running", runs_done=0)

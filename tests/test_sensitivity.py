@@ -1,7 +1,7 @@
 """Sensitivity analysis (issue 7): the whole pipeline on a model with known indices.
 
 The Ishigami function (a = 7, b = 0.1) stands in for the simulation: a test
-double replaces :func:`stationsim.running.batch.run_one` inside the executor and maps
+double replaces :func:`stationsim.running.batch.run_parts` inside the executor and maps
 each point's scenario parameters to the function's value, so the sweep file,
 the SALib design, the executor (chunks, Parquet parts, consolidation), the
 results folder, the per-point averaging, the analysis and the written files
@@ -30,7 +30,7 @@ from stationsim.analysis import sensitivity
 from stationsim.analysis import test_functions as TF
 from stationsim.model.scenario import Scenario, ScenarioError
 from stationsim.present import report, sections
-from stationsim.running.batch import RunTables
+from stationsim.running.batch import RunParts
 from stationsim.running.sweep import sweep_from_text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -77,8 +77,8 @@ NOISE = {"kind": "gauss"}
 NOISE_SD = 2.0
 
 
-def fake_run_one(scn: Scenario, seed: int, replication: int = 0, steps: int | None = None,
-                 master_seed: int | None = None) -> RunTables:
+def fake_run_parts(scn: Scenario, seed: int, replication: int = 0, steps: int | None = None,
+                   master_seed: int | None = None) -> RunParts:
     """The test double: the run's outcome is Ishigami of its parameters plus noise.
 
     ``alternate`` noise cancels exactly in the mean of two replications, so
@@ -95,8 +95,7 @@ def fake_run_one(scn: Scenario, seed: int, replication: int = 0, steps: int | No
     ids = {"replication": replication, "run_seed": seed}
     row = {**ids, "master_seed": master_seed, "scenario": scn.name,
            "ishigami": ishigami(x) + noise, "constant": 1.0}
-    small = pd.DataFrame([ids])
-    return RunTables(pd.DataFrame([row]), small, small.copy())
+    return RunParts(row, {"step": [0]}, {"station": ["X"]}, replication, seed)
 
 
 def write_sweep(tmp: Path, sampler: str, samples: int, replications: int,
@@ -112,7 +111,7 @@ def write_sweep(tmp: Path, sampler: str, samples: int, replications: int,
 
 @pytest.fixture
 def ishigami_model(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(executor, "run_one", fake_run_one)
+    monkeypatch.setattr(executor, "run_parts", fake_run_parts)
     monkeypatch.setitem(NOISE, "kind", "gauss")
 
 

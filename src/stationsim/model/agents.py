@@ -58,7 +58,7 @@ class StateTable:
     @classmethod
     def build(cls, scn: Scenario, rng: np.random.Generator) -> StateTable:
         """Listed states first, then generated groups drawn from ``rng``."""
-        rows: list[dict[str, object]] = [s.model_dump() for s in scn.states]
+        rows: list[dict[str, object]] = list(_listed_rows(scn))
         for gen in scn.generate:
             rows.extend(_generate(gen, rng))
         asset_names = sorted({"money"} | {a for r in rows for a in r["assets"]})  # type: ignore[attr-defined]
@@ -90,6 +90,23 @@ class StateTable:
             asset_names=asset_names,
             assets=assets,
         )
+
+
+#: the listed states of a scenario as dicts, by the identity of its (frozen) ``states``,
+#: kept with it so the identity stays valid: a model is built once per replication, and
+#: ``model_dump`` of every listed state was most of the cost of building one
+_LISTED: dict[int, tuple[object, list[dict[str, object]]]] = {}
+
+
+def _listed_rows(scn: Scenario) -> list[dict[str, object]]:
+    """``[s.model_dump() for s in scn.states]``, made once per scenario (read only)."""
+    got = _LISTED.get(id(scn.states))
+    if got is None or got[0] is not scn.states:
+        if len(_LISTED) >= 64:
+            _LISTED.clear()
+        got = (scn.states, [s.model_dump() for s in scn.states])
+        _LISTED[id(scn.states)] = got
+    return got[1]
 
 
 def draw(spec: Dist | float, rng: np.random.Generator, size: int) -> FloatArray:

@@ -488,7 +488,9 @@ class StationModel(mesa.Model):  # type: ignore[misc]
         m = s.members
         if m.size == 0:
             return 0.0
-        return float(self.trust.get(m, np.full(m.size, s.host, dtype=np.int64)).mean())
+        # the host's dense column (the same arithmetic as ``trust.get``; read once per trust
+        # version and reused by the next step's evaluation)
+        return float(self.trust_in_host(m, s.host).mean())
 
     def trust_screen(self, station: Station, threshold: float) -> float:
         """Trust the host requires, lowered under the UN channel (seed 004)."""
@@ -1054,21 +1056,26 @@ class StationModel(mesa.Model):  # type: ignore[misc]
             else:
                 trust = self.host_trust(s.host, guests)
             expel |= trust < p["expel_trust"]
-            s.remove(guests[expel], self.t, "expelled", cooldown)
-            self._log(s, guests[expel], "exit", "expelled")
+            # (removing or logging no one does nothing, so empty sets are skipped)
+            if expel.any():
+                s.remove(guests[expel], self.t, "expelled", cooldown)
+                self._log(s, guests[expel], "exit", "expelled")
             ended, renewed = s.rule.review(self.view(s))
-            s.renew(renewed)
-            if not p["founders_may_leave"]:  # founders' agreements run on (ISS IGA)
-                bound = ended[s.founder[ended]]
-                s.contract_end[bound] = self.t + int(p["contract_steps"])
-                ended = ended[~s.founder[ended]]
-            s.remove(ended, self.t, "contract_end", cooldown)
-            self._log(s, ended, "exit", "contract_end")
+            if renewed.idx.size:
+                s.renew(renewed)
+            if ended.size:
+                if not p["founders_may_leave"]:  # founders' agreements run on (ISS IGA)
+                    bound = ended[s.founder[ended]]
+                    s.contract_end[bound] = self.t + int(p["contract_steps"])
+                    ended = ended[~s.founder[ended]]
+                s.remove(ended, self.t, "contract_end", cooldown)
+                self._log(s, ended, "exit", "contract_end")
             m = s.members
             may = m if p["founders_may_leave"] else m[~s.founder[m]]
             low = may[s.low_streak[may] >= p["patience"]]
-            s.remove(low, self.t, "utility", cooldown)
-            self._log(s, low, "exit", "utility")
+            if low.size:
+                s.remove(low, self.t, "utility", cooldown)
+                self._log(s, low, "exit", "utility")
 
     # phase 6 ---------------------------------------------------------------
 
@@ -1087,10 +1094,11 @@ class StationModel(mesa.Model):  # type: ignore[misc]
     def _collect(self) -> None:
         """The step's row of every station (:data:`~stationsim.model.outcomes.STEP_COLUMNS`)."""
         rec = self.step_records
+        cols = [rec[c] for c in STEP_COLUMNS]
         for s in self.stations:
             s.years_member[s.members] += 1
-            for col, val in zip(STEP_COLUMNS, step_values(self, s), strict=True):
-                rec[col].append(val)
+            for col, val in zip(cols, step_values(self, s), strict=True):
+                col.append(val)
             now, tot = s.now, s.totals
             tot.applications += now.applications
             tot.admissions += now.admissions

@@ -102,6 +102,9 @@ class OutcomeRegistry(Mapping[str, Outcome]):
 
     def __init__(self) -> None:
         self._items: dict[str, Outcome] = {}
+        #: ``scope(scope, computed)`` lists, built on first use and dropped by :meth:`add`
+        #: (the tables and the collect phase ask for them every replication and step)
+        self._scopes: dict[tuple[Scope, bool], tuple[Outcome, ...]] = {}
 
     def add(self, outcome: Outcome) -> Outcome:
         """Declare an outcome (a rule or module may add its own)."""
@@ -109,6 +112,7 @@ class OutcomeRegistry(Mapping[str, Outcome]):
         if key in self._items:
             raise ValueError(f"outcome {key} is declared twice")
         self._items[key] = outcome
+        self._scopes.clear()
         return outcome
 
     def __getitem__(self, key: str) -> Outcome:
@@ -123,8 +127,16 @@ class OutcomeRegistry(Mapping[str, Outcome]):
     def scope(self, scope: Scope, computed: bool = True) -> list[Outcome]:
         """The outcomes of one scope, in declaration order (only those a run computes,
         unless ``computed`` is False)."""
-        return [o for o in self._items.values()
-                if o.scope == scope and (o.compute is not None or not computed)]
+        return list(self._scope(scope, computed))
+
+    def _scope(self, scope: Scope, computed: bool = True) -> tuple[Outcome, ...]:
+        """:meth:`scope` as a cached tuple (not to be changed by the caller)."""
+        got = self._scopes.get((scope, computed))
+        if got is None:
+            got = tuple(o for o in self._items.values()
+                        if o.scope == scope and (o.compute is not None or not computed))
+            self._scopes[(scope, computed)] = got
+        return got
 
     def of_column(self, column: str,
                   stations: Sequence[str] = ()) -> tuple[Outcome, str | None] | None:
@@ -370,7 +382,8 @@ STEP_COLUMNS: tuple[str, ...] = ("step", "year", "station",
 
 def step_values(model: Any, s: Station) -> tuple[Any, ...]:
     """One row of the step table for station ``s`` at the current step (collect phase)."""
-    return (model.t, model.year, s.name, *(o.value(model, s) for o in OUTCOMES.scope("step")))
+    return (model.t, model.year, s.name,
+            *[o.compute(model, s) for o in OUTCOMES._scope("step")])  # type: ignore[misc]
 
 
 # ---------------------------------------------------------------- membership outcomes
@@ -467,10 +480,10 @@ def run_row(model: Any) -> dict[str, Any]:
     for s in model.stations:
         pre = station_prefix(s.name)
         end = StationEnd(model, s)
-        for o in OUTCOMES.scope("station"):
-            row[f"{pre}_{o.name}"] = o.value(end)
-    for o in OUTCOMES.scope("run"):
-        row[o.name] = o.value(model)
+        for o in OUTCOMES._scope("station"):
+            row[f"{pre}_{o.name}"] = o.compute(end)  # type: ignore[misc]
+    for o in OUTCOMES._scope("run"):
+        row[o.name] = o.compute(model)  # type: ignore[misc]
     return row
 
 
@@ -487,6 +500,12 @@ def membership_table(model: Any) -> pd.DataFrame:
     utility is what it realised from that station over the run.  Built from
     whole columns (one DataFrame), since every replication makes one.
     """
+    return pd.DataFrame(membership_columns(model))
+
+
+def membership_columns(model: Any) -> dict[str, Any]:
+    """The columns of :func:`membership_table` (arrays and lists), before the DataFrame is
+    made, so that a batch makes one DataFrame of many replications."""
     st = model.states
     stations = model.stations
     k = len(stations)
@@ -496,9 +515,9 @@ def membership_table(model: Any) -> pd.DataFrame:
         "host_iso3": np.repeat(np.array([st.iso3[s.host] for s in stations], dtype=object),
                                model.n),
     }
-    for o in OUTCOMES.scope("membership"):
-        cols[o.name] = o.value(model)
-    return pd.DataFrame(cols)
+    for o in OUTCOMES._scope("membership"):
+        cols[o.name] = o.compute(model)  # type: ignore[misc]
+    return cols
 
 
 def outcome_table() -> pd.DataFrame:

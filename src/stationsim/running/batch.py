@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.api.extensions import ExtensionArray
 
 from stationsim.model.core import StationModel
-from stationsim.model.outcomes import membership_table, run_row, step_table
+from stationsim.model.outcomes import membership_columns, run_row
 from stationsim.model.scenario import Scenario, check_run_options
 
 
@@ -69,6 +71,67 @@ class Results:
     meta: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass
+class RunParts:
+    """One replication's outputs before they become tables (:func:`tables_of`): the runs
+    row, the step columns (lists) and the membership columns (arrays and lists)."""
+
+    row: dict[str, Any]
+    steps: dict[str, list[Any]]
+    membership: dict[str, Any]
+    replication: int
+    seed: int
+
+
+def run_parts(scenario: Scenario, seed: int, replication: int = 0, steps: int | None = None,
+              master_seed: int | None = None) -> RunParts:
+    """Run one replication (as :func:`run_one`) and return its outputs as :class:`RunParts`."""
+    model = StationModel(scenario, rng=seed, steps=steps)
+    model.run()
+    row = {"replication": replication, "run_seed": seed,
+           "master_seed": master_seed if master_seed is not None else -1,
+           "scenario": scenario.name, **run_row(model)}
+    return RunParts(row, model.step_records, membership_columns(model), replication, seed)
+
+
+def _concat(values: list[Any]) -> Any:
+    """One column of several replications: lists chained, arrays concatenated (as
+    ``pd.concat`` of the replications' tables would, with one DataFrame made instead of
+    one per replication: the per-column cost of pandas is paid once per batch)."""
+    first = values[0]
+    if len(values) == 1:
+        return first
+    if isinstance(first, list):
+        return list(chain.from_iterable(values))
+    if isinstance(first, np.ndarray):
+        return np.concatenate(values)
+    if isinstance(first, ExtensionArray):
+        return type(first)._concat_same_type(values)  # type: ignore[attr-defined]
+    raise TypeError(f"cannot concatenate a column of {type(first).__name__}")
+
+
+def _ids(parts: list[RunParts], lengths: list[int]) -> dict[str, Any]:
+    return {"replication": np.repeat(np.array([p.replication for p in parts], dtype=np.int64),
+                                     lengths),
+            "run_seed": np.repeat(np.array([p.seed for p in parts], dtype=np.int64), lengths)}
+
+
+def tables_of(parts: list[RunParts]) -> RunTables:
+    """The three tables of replications ``parts`` (in that order), identical to
+    ``pd.concat`` of each replication's :func:`run_one` tables."""
+    runs = pd.DataFrame([p.row for p in parts])
+    step_cols = list(parts[0].steps)
+    lengths = [len(p.steps[step_cols[0]]) for p in parts]
+    steps = pd.DataFrame({**_ids(parts, lengths),
+                          **{c: _concat([p.steps[c] for p in parts]) for c in step_cols}})
+    mem_cols = list(parts[0].membership)
+    lengths = [len(p.membership[mem_cols[0]]) for p in parts]
+    membership = pd.DataFrame({**_ids(parts, lengths),
+                               **{c: _concat([p.membership[c] for p in parts])
+                                  for c in mem_cols}})
+    return RunTables(runs, steps, membership)
+
+
 def run_one(scenario: Scenario, seed: int, replication: int = 0, steps: int | None = None,
             master_seed: int | None = None) -> RunTables:
     """Run one replication with model seed ``seed`` and return its tables.
@@ -85,18 +148,7 @@ def run_one(scenario: Scenario, seed: int, replication: int = 0, steps: int | No
     master_seed : int, optional
         Stored in the runs table for provenance.
     """
-    model = StationModel(scenario, rng=seed, steps=steps)
-    model.run()
-    ids = {"replication": replication, "run_seed": seed}
-    row = {**ids, "master_seed": master_seed if master_seed is not None else -1,
-           "scenario": scenario.name, **run_row(model)}
-    st = step_table(model)
-    st.insert(0, "run_seed", seed)
-    st.insert(0, "replication", replication)
-    mem = membership_table(model)
-    mem.insert(0, "run_seed", seed)
-    mem.insert(0, "replication", replication)
-    return RunTables(pd.DataFrame([row]), st, mem)
+    return tables_of([run_parts(scenario, seed, replication, steps, master_seed)])
 
 
 def run(scenario: Scenario, seed: int | None = None, replications: int | None = None,
@@ -122,11 +174,9 @@ def run(scenario: Scenario, seed: int | None = None, replications: int | None = 
     master = scenario.seed if seed is None else int(seed)
     reps = scenario.replications if replications is None else int(replications)
     seeds = [run_seed(master, i) for i in range(reps)]
-    parts = [run_one(scenario, s, i, steps, master) for i, s in enumerate(seeds)]
+    tabs = tables_of([run_parts(scenario, s, i, steps, master) for i, s in enumerate(seeds)])
     return Results(
-        runs=pd.concat([p.runs for p in parts], ignore_index=True),
-        steps=pd.concat([p.steps for p in parts], ignore_index=True),
-        membership=pd.concat([p.membership for p in parts], ignore_index=True),
+        runs=tabs.runs, steps=tabs.steps, membership=tabs.membership,
         meta={"master_seed": master, "replications": reps,
               "run_seeds": seeds,
               "steps": steps if steps is not None else scenario.steps},

@@ -61,7 +61,6 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -71,7 +70,7 @@ from stationsim.model.scenario import (
     scenario_from_dict,
     with_overrides,
 )
-from stationsim.running.batch import run_one, run_seed
+from stationsim.running.batch import RunParts, run_parts, run_seed, tables_of
 from stationsim.running.lock import (
     LOCK_NAME,
     FolderLock,
@@ -267,23 +266,26 @@ def _point_scenario(job: Job, point: int) -> Scenario:
 def run_chunk(job: Job, chunk: int) -> tuple[int, dict[str, pa.Table]]:
     """Run the runs of ``chunk`` and return ``(chunk, {table: Arrow table})``, in run-id order."""
     start, stop = job.chunk_range(chunk)
-    frames: dict[str, list[pd.DataFrame]] = {t: [] for t in TABLES}
+    parts: list[RunParts] = []
     for rid in range(start, stop):
         point, rep = divmod(rid, job.replications)
         seed = job.seed_of(rid)
         try:
-            tabs = run_one(_point_scenario(job, point), seed, rep, job.steps, job.master_seed)
+            parts.append(run_parts(_point_scenario(job, point), seed, rep, job.steps,
+                                   job.master_seed))
         except Exception as exc:  # say which run, so it can be re-run alone
             where = dict(zip(job.columns, job.points[point], strict=True))
             raise RunFailed(f"run_id {rid} (point {point} {where}, replication {rep}, "
                             f"run_seed {seed}) failed: {type(exc).__name__}: {exc}") from exc
-        for name in TABLES:
-            frames[name].append(getattr(tabs, name))
+    tabs = tables_of(parts)  # one DataFrame per table for the chunk (as pd.concat of runs')
+    rows = {"runs": [1] * len(parts),
+            "steps": [len(next(iter(p.steps.values()))) for p in parts],
+            "membership": [len(next(iter(p.membership.values()))) for p in parts]}
     out: dict[str, pa.Table] = {}
     for name in TABLES:
-        df = pd.concat(frames[name], ignore_index=True)
+        df = getattr(tabs, name)
         if job.kind == "sweep":  # run_id, point first; the varied fields after run_seed
-            rids = np.repeat(np.arange(start, stop), [len(f) for f in frames[name]])
+            rids = np.repeat(np.arange(start, stop), rows[name])
             points = rids // job.replications
             at = list(df.columns).index("run_seed") + 1
             for j, col in enumerate(job.columns):
