@@ -431,14 +431,23 @@ class LocalBackend:
             for k in lost:
                 attempts[k] = attempts.get(k, 0) + 1
             worst = max(lost, key=lambda k: attempts[k])
-            with contextlib.suppress(Exception):
-                self.pool.shutdown(wait=True, cancel_futures=True)
+            self._discard_pool()
             if attempts[worst] > WORKER_RETRIES:
                 raise WorkerDied(f"a worker process died (killed by the operating system, "
                                  f"e.g. out of memory) running chunk {worst}, "
                                  f"{attempts[worst]} times")
             self._start()
             todo.extendleft(sorted(lost, reverse=True))
+
+    def _discard_pool(self) -> None:
+        """Stop a broken pool for good: kill what is left of its workers, then shut it
+        down (a worker stuck on a lock could otherwise keep the shutdown waiting)."""
+        procs = list((getattr(self.pool, "_processes", None) or {}).values())
+        for p in procs:
+            with contextlib.suppress(Exception):
+                p.kill()
+        with contextlib.suppress(Exception):
+            self.pool.shutdown(wait=True, cancel_futures=True)
 
     def close(self, abort: bool = False) -> None:
         if abort:
