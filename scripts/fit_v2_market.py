@@ -77,13 +77,7 @@ def main(out: str) -> None:
         grid = table[table["case"] == case].reset_index(drop=True)
         arg = V.bootstrap_argmin([(np.stack(HITS[case]), FACTS[case])], 1000,
                                  named_rng(SEED, "fit_v2_market", case), loss="log_loss")
-        best = int(grid["log_loss"].idxmin())
-        print(f"{case}: lowest fit log loss at {dict(grid.loc[best, list(cols)])}; it wins "
-              f"{np.mean(arg == best):.0%} of 1,000 bootstrap worlds")
-        for col in cols:
-            vals = grid[col].to_numpy(dtype=float)[arg]
-            print(f"  {col}: 95 % interval [{np.quantile(vals, 0.025):g}, "
-                  f"{np.quantile(vals, 0.975):g}]")
+        print(f"{case}: {V.grid_choice_text(grid, cols, arg)}")
     table.to_csv(out, index=False)
 
 

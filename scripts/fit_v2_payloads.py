@@ -75,14 +75,7 @@ def main(out: str) -> None:
     grid = table[table["variant"] == "AO 2019"].reset_index(drop=True)
     arg = V.bootstrap_argmin([(np.stack(hits), y)], 1000,
                              named_rng(SEED, "fit_v2_payloads"), loss="log_loss")
-    best = int(grid["log_loss"].idxmin())
-    print(f"chosen (lowest fit log loss): slots {grid['slots'][best]}, "
-          f"payload_merit_sd {grid['payload_merit_sd'][best]}; "
-          f"it wins {np.mean(arg == best):.0%} of 1,000 bootstrap worlds")
-    for col in ("slots", "payload_merit_sd"):
-        vals = grid[col].to_numpy(dtype=float)[arg]
-        print(f"  {col}: 95 % interval [{np.quantile(vals, 0.025):g}, "
-              f"{np.quantile(vals, 0.975):g}]")
+    print(V.grid_choice_text(grid, ("slots", "payload_merit_sd"), arg))
     table.to_csv(out, index=False)
 
 

@@ -320,3 +320,12 @@ def test_fit_hits_reads_only_fit_facts() -> None:
     assert hits.shape == (2, 3, len(fit))
     assert y.tolist() == fit["observed"].astype(float).tolist()
     assert hits[:, 0, 0].tolist() == [1.0, 1.0] and hits.sum() == 2.0
+
+
+def test_grid_choice_text_names_the_lowest_point_and_the_intervals() -> None:
+    grid = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [0.1, 0.1, 0.3],
+                         "log_loss": [0.5, 0.4, 0.6]})
+    text = v.grid_choice_text(grid, ["a", "b"], np.array([1, 1, 0, 1]))
+    assert text.splitlines()[0] == ("lowest fit log_loss: a 2, b 0.1; "
+                                    "it wins 75% of 4 bootstrap worlds")
+    assert "  a: 95 % interval [1.075, 2]" in text

@@ -843,6 +843,21 @@ def parameter_intervals(points: pd.DataFrame, columns: Sequence[str], chosen_poi
     return out
 
 
+def grid_choice_text(grid: pd.DataFrame, columns: Sequence[str], argmins: np.ndarray,
+                     loss: str = "log_loss") -> str:
+    """The grid point with the lowest ``loss`` and each of ``columns``' interval over the
+    bootstrap worlds (:func:`bootstrap_argmin`, whose point axis is ``grid``'s rows), as
+    the fit scripts print it."""
+    best = int(np.argmin(grid[loss].to_numpy()))
+    pts = grid.reset_index(drop=True).assign(point=range(len(grid)))
+    iv = parameter_intervals(pts, columns, best, argmins)
+    chosen = ", ".join(f"{c} {v:g}" for c, v in zip(iv["parameter"], iv["chosen"], strict=True))
+    lines = [f"lowest fit {loss}: {chosen}; it wins "
+             f"{iv['chosen_point_wins'].iloc[0]:.0%} of {len(argmins):,} bootstrap worlds"]
+    lines += [f"  {r.parameter}: 95 % interval [{r.lo:g}, {r.hi:g}]" for r in iv.itertuples()]
+    return "\n".join(lines)
+
+
 def _fit_losses(case: Case, scn: Scenario, mem: pd.DataFrame) -> pd.Series:
     """Per point: the class-balanced Brier score of the model on the case's fit facts."""
     facts = case_facts(case, scn)
