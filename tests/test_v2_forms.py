@@ -276,3 +276,21 @@ def test_merit_noise_lets_a_state_the_host_values_less_win_sometimes() -> None:
 
     assert len(winners(0.0)) == 1
     assert winners(5.0) == {"RICH", "POOR"}
+
+
+def test_a_payload_is_each_flyer_s_last_decision_there() -> None:
+    """The explorer's state panel reads the record: a selected experiment is recorded as the
+    state's last action at the station (with the step; payloads come after the year's
+    negotiation), one not selected keeps whatever it did before (here: refused as a guest)."""
+    model = _ao_world("un", slots=3, steps=1)
+    s = model.stations[0]
+    mem = membership_table(model)
+    for iso, flown in zip(mem["iso3"], mem["payloads"], strict=True):
+        if iso == "HUB":
+            continue
+        action, reason, step = s.last_decision(model.index[iso])
+        if flown:
+            assert (action, reason, step) == ("payload", "", 0)
+        else:
+            assert action != "payload"
+    assert (mem["payloads"] > 0).sum() == 3

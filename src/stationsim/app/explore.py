@@ -112,6 +112,11 @@ EXPLANATIONS: dict[tuple[str, str], str] = {
     ("exit", "utility"): "its utility stayed below exit_threshold for patience years",
     ("exit", "event"): "a leave event of the timeline",
     ("exit", "capacity"): "a capacity cut left no slot for it (latest non-founders leave first)",
+    ("flight", "host"): "its national flew as a guest on a seat the host sold",
+    ("flight", "partner"): "its national flew as a guest on a partner's seat (its own vehicle)",
+    ("flight", "commercial"): "its national flew as a guest on a commercial provider's seat",
+    ("payload", ""): "its experiment was selected in the station's announcement of "
+                     "opportunity",
 }
 #: Columns of :func:`reasons_table`.
 REASON_COLUMNS = ("year", "station", "iso3", "state", "action", "reason", "why", "terms")

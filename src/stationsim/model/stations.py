@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from stationsim.model import payloads
+from stationsim.model.market import SELLER_KINDS
 from stationsim.model.scenario import AUTO_RULE, SellerSpec, StationSpec
 from stationsim.rules.base import NEVER, REFUSAL_REASONS, Rule, Terms
 from stationsim.rules.registry import get_rule
@@ -23,13 +24,13 @@ from stationsim.rules.registry import get_rule
 #: Reasons a member leaves a station (``Station.exit_reason``, the step log).
 EXIT_REASONS = ("closed", "ban", "expelled", "contract_end", "utility", "event", "capacity")
 #: What a state last did at a station (codes of ``Station.last_action``; 0: nothing yet).
-LAST_ACTIONS = ("", "applied", "admitted", "refused", "exit")
-#: The reason of that last action (codes of ``Station.last_reason``): "" for an application or
-#: a negotiated admission, ``forced`` (founder, ``join`` event), a refusal reason of
-#: :data:`~stationsim.rules.base.REFUSAL_REASONS` or ``ineligible``, an exit reason of
-#: :data:`EXIT_REASONS`.
+LAST_ACTIONS = ("", "applied", "admitted", "refused", "exit", "flight", "payload")
+#: The reason of that last action (codes of ``Station.last_reason``): "" for an application,
+#: a negotiated admission or a payload, ``forced`` (founder, ``join`` event), a refusal
+#: reason of :data:`~stationsim.rules.base.REFUSAL_REASONS` or ``ineligible``, an exit reason
+#: of :data:`EXIT_REASONS`, the kind of seller of a guest flight (:data:`SELLER_KINDS`).
 LAST_REASONS = tuple(dict.fromkeys(("", "forced", *REFUSAL_REASONS, "ineligible",
-                                    *EXIT_REASONS)))
+                                    *EXIT_REASONS, *SELLER_KINDS)))
 _ACTION_CODE = {a: k for k, a in enumerate(LAST_ACTIONS)}
 _REASON_CODE = {r: k for k, r in enumerate(LAST_REASONS)}
 #: ``Decision.codes`` (0 none, k: ``REFUSAL_REASONS[k - 1]``) as codes of :data:`LAST_REASONS`
