@@ -27,12 +27,13 @@ TABLES = ("runs", "steps", "membership")
 pytestmark = pytest.mark.filterwarnings(
     "ignore:This process .* is multi-threaded:DeprecationWarning")
 CHUNK = 4
-#: 4 points x 40 replications = 160 runs of 4 steps, in 40 chunks
+#: 4 points x 100 replications = 400 runs of 4 steps, in 100 chunks (a few seconds: time
+#: enough to interrupt it on a loaded machine)
 SWEEP = f"""name = "exec_test"
 base = "{BASE.as_posix()}"
 steps = 4
 sampler = "grid"
-replications = 40
+replications = 100
 seed = 3
 [[vary]]
 path = "stations.CSS.rule"
@@ -69,8 +70,8 @@ def assert_same(out: Path, ref: stationsim.Results) -> None:
 
 def test_reference_is_complete_and_seeded(reference: stationsim.Results) -> None:
     runs = reference.runs
-    assert len(runs) == 160 and list(runs["run_id"]) == list(range(160))
-    assert list(runs["run_seed"]) == [stationsim.run_seed(3, i) for i in range(160)]
+    assert len(runs) == 400 and list(runs["run_id"]) == list(range(400))
+    assert list(runs["run_seed"]) == [stationsim.run_seed(3, i) for i in range(400)]
     assert reference.meta["run_seeds"] == list(runs["run_seed"])
     assert runs["run_seed"].is_unique
     assert reference.steps.groupby("run_id").size().eq(4 * 2).all()  # 4 steps x 2 stations
@@ -213,7 +214,7 @@ def test_sigkill_then_resume_equals_uninterrupted(sweep_file: Path,
     with pytest.raises(FileNotFoundError, match="unfinished"):
         load_results(out)
     partial = load_results(out, partial=True)  # what is done so far, from good parts only
-    assert 0 < len(partial.runs) < 160
+    assert 0 < len(partial.runs) < 400
     assert partial.runs["run_id"].is_unique
     r = _resume(sweep_file, out)
     assert r.returncode == 0, r.stderr
