@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -130,3 +131,17 @@ def run_cli(*args: str, cwd: str | None = None,
     """Run ``python -m stationsim.app.cli ARGS`` in a fresh process; capture its text output."""
     return subprocess.run([sys.executable, "-m", "stationsim", *args], cwd=cwd,
                           capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def children_of(pid: int) -> list[int]:
+    """Process ids whose parent is ``pid`` (read from ``/proc``; Linux)."""
+    out = []
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                stat = (d / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                out.append(int(d.name))
+    return out

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from helpers import run_cli
+from helpers import children_of, run_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -919,19 +919,6 @@ def test_sensitivity_design_is_sized_before_sampling(tmp_path: Path,
     no_traceback(text)
 
 
-def _children(pid: int) -> list[int]:
-    out = []
-    for d in Path("/proc").iterdir():
-        if d.name.isdigit():
-            try:
-                stat = (d / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                out.append(int(d.name))
-    return out
-
-
 @pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
 def test_worker_killed_by_the_os_is_retried_in_a_real_sweep(tmp_path: Path) -> None:
@@ -956,7 +943,7 @@ def test_worker_killed_by_the_os_is_retried_in_a_real_sweep(tmp_path: Path) -> N
         if parts.is_dir() and len(list(parts.glob("part-*.parquet"))) >= 2:
             break
         time.sleep(0.005)
-    workers = _children(proc.pid)
+    workers = children_of(proc.pid)
     assert proc.poll() is None and workers, "the sweep ended before a worker could be killed"
     os.kill(workers[0], signal.SIGKILL)
     _, err = proc.communicate(timeout=300)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from helpers import children_of
 from typer.testing import CliRunner
 
 import stationsim
@@ -138,19 +139,6 @@ def test_truncated_part_is_detected(sweep_file: Path, tmp_path: Path) -> None:
 # ----------------------------------------------------------------------------- interruptions
 
 
-def _children(pid: int) -> list[int]:
-    out = []
-    for d in Path("/proc").iterdir():
-        if d.name.isdigit():
-            try:
-                stat = (d / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                out.append(int(d.name))
-    return out
-
-
 def _alive(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -184,7 +172,7 @@ def _start_and_signal(sweep_file: Path, out: Path, sig: int) -> subprocess.Popen
             break
         time.sleep(0.005)
     assert proc.poll() is None, f"sweep ended before it could be interrupted: {proc.stderr}"
-    workers = _children(proc.pid)
+    workers = children_of(proc.pid)
     proc.send_signal(sig)
     proc.wait(timeout=60)
     # the workers do not outlive their parent, however it ended
