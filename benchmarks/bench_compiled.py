@@ -37,15 +37,13 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_core import STEPS, Timing, _Empty, _timed, machine, world
+from bench_core import STEPS, Timing, _Empty, _timed, machine, per_agent_step_mesa, world
+from profile_core import timed_step
 
 import stationsim
 from stationsim.model.core import StationModel
 from stationsim.model.outcomes import membership_table, run_row, step_table
-from stationsim.model.stations import StepCounts
 
 ROOT = Path(__file__).resolve().parents[1]
 ENGINES = ("reference", "compiled")
@@ -78,16 +76,6 @@ def per_agent_step(scn: stationsim.Scenario, seed: int) -> Timing:
     return w / (STEPS * m.n), c / (STEPS * m.n)
 
 
-def per_agent_step_mesa(n: int, seed: int) -> Timing:
-    m = _Empty(n, seed)
-
-    def go() -> None:
-        for _ in range(STEPS):
-            m.step()
-    w, c = _timed(go)
-    return w / (STEPS * n), c / (STEPS * n)
-
-
 WARM = r"""
 import time
 t0 = time.perf_counter()
@@ -118,33 +106,15 @@ def warm_up() -> dict[str, list[float]]:
     return out
 
 
-PHASES = ("_events", "_evaluate", "_negotiate", "_deliver_and_learn", "_sell_flights",
-          "_exit", "_collect")
-
-
 def phases(scn: stationsim.Scenario, seed: int, acc: dict[str, float]) -> None:
-    """Add CPU seconds of one replication to ``acc``: build, each phase (the body of
-    ``StationModel.step``, Mesa's step wrapper left out) and the tables."""
+    """Add CPU seconds of one replication to ``acc``: build, each phase
+    (:func:`profile_core.timed_step`) and the tables."""
     clock = time.process_time
     t = clock()
     m = StationModel(scn, rng=seed)
     acc["build"] = acc.get("build", 0.0) + clock() - t
     while m.running:
-        m.last_log = []
-        for s in m.stations:
-            s.now = StepCounts()
-        choice: dict[int, np.ndarray] = {}
-        for name in PHASES:
-            t = clock()
-            if name == "_evaluate":
-                choice = m._evaluate()
-            elif name == "_negotiate":
-                m._negotiate(choice)
-            else:
-                getattr(m, name)()
-            acc[name] = acc.get(name, 0.0) + clock() - t
-        m.t += 1
-        m.running = m.t < m.n_steps
+        timed_step(m, acc, clock)
     t = clock()
     run_row(m)
     step_table(m)

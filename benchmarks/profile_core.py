@@ -12,10 +12,9 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
-
-import pyinstrument
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_core import STEPS, world
@@ -23,31 +22,40 @@ from bench_core import STEPS, world
 from stationsim.model.core import StationModel
 from stationsim.model.stations import StepCounts
 
-PHASES = ("_events", "_evaluate", "_negotiate", "_deliver_and_learn", "_exit", "_collect")
+#: The body of ``StationModel.step`` in order (keep it equal to that method).
+PHASES = ("_events", "_evaluate", "_negotiate", "_deliver_and_learn", "_sell_flights",
+          "_fly_payloads", "_exit", "_collect")
+
+
+def timed_step(m: StationModel, acc: dict[str, float],
+               clock: Callable[[], float] = time.process_time) -> None:
+    """One ``StationModel.step`` (Mesa's step wrapper left out), adding each phase's
+    seconds by ``clock`` to ``acc``."""
+    m.last_log = []
+    for s in m.stations:
+        s.now = StepCounts()
+    choice: dict[int, Any] = {}
+    for name in PHASES:
+        t = clock()
+        if name == "_evaluate":
+            choice = m._evaluate()
+        elif name == "_negotiate":
+            m._negotiate(choice)
+        else:
+            getattr(m, name)()
+        acc[name] = acc.get(name, 0.0) + clock() - t
+    m.t += 1
+    m.running = m.t < m.n_steps
 
 
 def phase_times(n: int, runs: int) -> dict[str, float]:
     """Mean CPU microseconds per step of each phase (the body of ``StationModel.step``)."""
-    acc: Counter[str] = Counter()
+    acc: dict[str, float] = {}
     steps = 0
     for seed in range(runs):
         m = StationModel(world(n), rng=seed, steps=STEPS)
         while m.running:
-            m.last_log = []
-            for s in m.stations:
-                s.now = StepCounts()
-            choice = None
-            for name in PHASES:
-                t = time.process_time()
-                if name == "_evaluate":
-                    choice = m._evaluate()
-                elif name == "_negotiate":
-                    m._negotiate(choice)
-                else:
-                    getattr(m, name)()
-                acc[name] += time.process_time() - t
-            m.t += 1
-            m.running = m.t < m.n_steps
+            timed_step(m, acc)
             steps += 1
     return {k: v / steps * 1e6 for k, v in acc.items()}
 
@@ -59,6 +67,8 @@ def main() -> None:
     ap.add_argument("--html", type=Path)
     args = ap.parse_args()
     models = [StationModel(world(args.states), rng=s, steps=STEPS) for s in range(args.runs)]
+    import pyinstrument  # the [bench] extra; timed_step needs none
+
     prof = pyinstrument.Profiler(interval=0.0002)
     prof.start()
     for m in models:

@@ -45,6 +45,7 @@ from stationsim.analysis.calibration import (
     Target,
     balanced_brier,
     load_calibration_sweep,
+    log_loss,
     predictions,
 )
 from stationsim.inputs import dated
@@ -773,14 +774,15 @@ def fit_hits(case: Case, scn: Scenario, mem: pd.DataFrame) -> tuple[np.ndarray, 
     return hits, fit["observed"].to_numpy(dtype=float)
 
 
+#: The losses a fit may be chosen by: the calibration's class-balanced Brier score, or
+#: the log loss (the choice of model v2's grids).
+FIT_LOSSES: dict[str, Callable[[Any, Any], float]] = {"balanced_brier": balanced_brier,
+                                                      "log_loss": log_loss}
+
+
 def _losses(p: np.ndarray, y: np.ndarray, loss: str) -> np.ndarray:
-    """Per point (rows of ``p``, probabilities over facts): the class-balanced Brier score
-    or the log loss (probabilities clipped to [0.001, 0.999]) on facts ``y``."""
-    if loss == "log_loss":
-        pc = np.clip(p, 1e-3, 1 - 1e-3)
-        return np.asarray(-np.mean(y * np.log(pc) + (1 - y) * np.log(1 - pc), axis=1))
-    parts = [((p[:, y == c] - c) ** 2).mean(axis=1) for c in (0.0, 1.0) if (y == c).any()]
-    return np.asarray(np.mean(parts, axis=0))
+    """Per point (rows of ``p``, probabilities over facts): its ``loss`` on facts ``y``."""
+    return np.array([FIT_LOSSES[loss](y, row) for row in p])
 
 
 def bootstrap_argmin(cases: Sequence[tuple[np.ndarray, np.ndarray]], n_boot: int,
@@ -798,7 +800,7 @@ def bootstrap_argmin(cases: Sequence[tuple[np.ndarray, np.ndarray]], n_boot: int
     worlds is the interval of a fitted parameter: the set of values the fit cannot tell
     apart from the chosen one.
     """
-    if loss not in ("balanced_brier", "log_loss"):
+    if loss not in FIT_LOSSES:
         raise ValueError(f"loss {loss!r}: allowed balanced_brier, log_loss")
     n_points = cases[0][0].shape[0]
     total = np.zeros((n_boot, n_points))
@@ -937,14 +939,11 @@ def calibrate_cases(names: Sequence[str] | None, out: Path, *, samples: int | No
         refined[f"{case.name}_fit_loss"] = _fit_losses(case, scn, mem).to_numpy()
         case_hits.append(fit_hits(case, scn, mem))
     refined["loss"] = refined[[f"{c.name}_fit_loss" for c in cases]].mean(axis=1)
-    # the refined points in the order of the hits' point axis (the stage-2 sweep's points)
-    order = top.assign(point=range(len(top_pts))).reset_index(drop=True)
-    order["sweep_point"] = top["point"].to_numpy()
     argmins = bootstrap_argmin(case_hits, n_boot, named_rng(seed, "calibrate", "intervals"))
     refined = refined.sort_values(["loss", "point"]).reset_index(drop=True)
     best = int(refined["point"].iloc[0])
     chosen = {c: round(float(points[best][c]), 4) for c in cols}
-    scored = order.drop(columns="point").rename(columns={"sweep_point": "point"})
+    scored = top.reset_index(drop=True)  # rows in the order of the hits' point axis
     intervals = parameter_intervals(scored, cols, best, argmins)
     se = _loss_se(case_hits, int(np.flatnonzero(scored["point"].to_numpy() == best)[0]),
                   n_boot, named_rng(seed, "calibrate", "noise"))

@@ -538,7 +538,8 @@ class StationModel(mesa.Model):  # type: ignore[misc]
     # ------------------------------------------------------------------ step
 
     def step(self) -> None:
-        """Advance one year through the six phases."""
+        """Advance one year through the phases (docs/odd.md, *Process overview*; the
+        benchmarks' per-phase timer, ``benchmarks/profile_core.timed_step``, mirrors it)."""
         self.last_log = []
         for s in self.stations:
             s.now = StepCounts()

@@ -431,7 +431,8 @@ class LocalBackend:
             for k in lost:
                 attempts[k] = attempts.get(k, 0) + 1
             worst = max(lost, key=lambda k: attempts[k])
-            self._discard_pool()
+            with contextlib.suppress(Exception):
+                self._shutdown("kill")
             if attempts[worst] > WORKER_RETRIES:
                 raise WorkerDied(f"a worker process died (killed by the operating system, "
                                  f"e.g. out of memory) running chunk {worst}, "
@@ -439,23 +440,18 @@ class LocalBackend:
             self._start()
             todo.extendleft(sorted(lost, reverse=True))
 
-    def _discard_pool(self) -> None:
-        """Stop a broken pool for good: kill what is left of its workers, then shut it
-        down (a worker stuck on a lock could otherwise keep the shutdown waiting)."""
-        procs = list((getattr(self.pool, "_processes", None) or {}).values())
-        for p in procs:
-            with contextlib.suppress(Exception):
-                p.kill()
-        with contextlib.suppress(Exception):
-            self.pool.shutdown(wait=True, cancel_futures=True)
+    def _shutdown(self, stop: str | None) -> None:
+        """Shut the pool down, first sending its workers ``stop`` (``"terminate"``: an
+        aborted job; ``"kill"``: a broken pool, whose worker stuck on a lock could
+        otherwise keep the shutdown waiting; None: let them finish)."""
+        if stop is not None:
+            for p in list((getattr(self.pool, "_processes", None) or {}).values()):
+                with contextlib.suppress(Exception):
+                    getattr(p, stop)()
+        self.pool.shutdown(wait=True, cancel_futures=True)
 
     def close(self, abort: bool = False) -> None:
-        if abort:
-            procs = getattr(self.pool, "_processes", None) or {}
-            for p in list(procs.values()):
-                with contextlib.suppress(Exception):
-                    p.terminate()
-        self.pool.shutdown(wait=True, cancel_futures=True)
+        self._shutdown("terminate" if abort else None)
 
 
 class DaskBackend:
