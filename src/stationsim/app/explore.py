@@ -57,6 +57,7 @@ import numpy as np
 import pandas as pd
 import solara
 import tomli_w
+from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
@@ -523,7 +524,7 @@ def members_svg(model: StationModel, width: int = 330, height: int = 230) -> str
 
 
 def _alignment_hex(a: float) -> str:
-    return str(plots.mpl.colors.to_hex(plots.ALIGNMENT_CMAP(plots.ALIGNMENT_NORM(a))))
+    return str(to_hex(plots.ALIGNMENT_CMAP(plots.ALIGNMENT_NORM(a))))
 
 
 def network_svg(model: StationModel, width: int = 1000, height: int = 560) -> str:
