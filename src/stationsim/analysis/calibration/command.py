@@ -37,7 +37,8 @@ def check_scenarios(chosen: dict[str, Any], paths: Sequence[Path]) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m stationsim.analysis.calibration run|blocs ...`` (see the module docstring)."""
+    """``python -m stationsim.analysis.calibration run|blocs ...`` (see
+    :mod:`stationsim.analysis.calibration`)."""
     ap = argparse.ArgumentParser(prog="python -m stationsim.analysis.calibration",
                                  description="Calibration against history (docs/calibration.md)")
     sub = ap.add_subparsers(dest="cmd", required=True)

@@ -53,7 +53,7 @@ class ArmSpec(_Strict):
 
 
 class OutcomeSpec(_Strict):
-    """A derived outcome, one value per run (see the module docstring)."""
+    """A derived outcome, one value per run (see :mod:`stationsim.analysis.experiment`)."""
 
     kind: Literal["guest_share", "guest_count", "guest_any", "step_mean", "state_value",
                   "channel_is"]
@@ -125,7 +125,7 @@ class ByConstructionSpec(_Strict):
 
 
 class ExperimentSpec(_Strict):
-    """The experiment file format (validated; see the module docstring)."""
+    """The experiment file format (validated; see :mod:`stationsim.analysis.experiment`)."""
 
     name: Name
     claim: Annotated[str, Field(pattern=r"^(H[1-6]|[A-Za-z0-9_.\-]{1,40})$")]
