@@ -422,7 +422,7 @@ def test_the_server_answers_on_loopback_and_stops_with_the_command(tmp_path: Pat
 
 def test_server_command_is_solara_in_production_bound_to_the_host() -> None:
     cmd = explore.server_command("127.0.0.1", 8765)
-    assert cmd[1:5] == ["-m", "solara", "run", "stationsim.app.explore"]
+    assert cmd[1:5] == ["-m", "solara", "run", "stationsim.app.explore.page"]
     assert cmd[cmd.index("--host") + 1] == "127.0.0.1"
     assert cmd[cmd.index("--port") + 1] == "8765"
     assert {"--production", "--no-open", "--no-check-version"} <= set(cmd)

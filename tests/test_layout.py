@@ -159,3 +159,46 @@ def test_every_event_type_of_the_format_is_a_class() -> None:
     assert set(allowed) == set(EVENTS)
     for name, ev in EVENTS.items():
         assert ev.type == name and type(ev).__doc__, name
+
+
+
+def _module_table(text: str | None = None) -> set[str]:
+    """Paths (relative to ``src/stationsim``) named in the first cell of a module table
+    (DEVELOPERS.md's unless ``text`` is given)."""
+    import re
+
+    if text is None:
+        text = (SRC.parent / "DEVELOPERS.md").read_text(encoding="utf-8")
+    return {p for line in text.splitlines() if line.startswith("| `")
+            for p in re.findall(r"`([^`]+)`", line.split("|")[1])}
+
+
+def _gone(named: set[str], root: Path = SRC / PKG) -> list[str]:
+    return [p for p in sorted(named) if not (root / p).exists()]
+
+
+def test_the_module_table_names_files_that_exist() -> None:
+    """A module moved or split leaves no row naming a file that is gone."""
+    assert _gone(_module_table()) == []
+
+
+def test_every_module_of_a_rooms_package_has_a_row() -> None:
+    """Packages inside a room (``analysis/experiment/``, ``present/plots/`` ...) hold one
+    concept per module, each named with its concept in DEVELOPERS.md's table."""
+    named = _module_table()
+    unnamed = []
+    for f in sorted((SRC / PKG).rglob("*.py")):
+        rel = f.relative_to(SRC / PKG)
+        if len(rel.parts) >= 3 and rel.name not in ("__init__.py", "__main__.py"):
+            if rel.as_posix() not in named:
+                unnamed.append(rel.as_posix())
+    assert not unnamed, unnamed
+
+
+def test_the_module_table_check_finds_a_gone_file() -> None:
+    table = ("| Module | Concept |\n|---|---|\n"
+             "| `analysis/experiment.py` | the experiments, before the split |\n"
+             "| `analysis/experiment/runner.py`, `present/plots/` | run_experiment; figures |\n")
+    assert _module_table(table) == {"analysis/experiment.py", "analysis/experiment/runner.py",
+                                    "present/plots/"}
+    assert _gone(_module_table(table)) == ["analysis/experiment.py"]

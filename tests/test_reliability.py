@@ -658,12 +658,13 @@ EXPERIMENT = ROOT / "scenarios" / "experiments" / "h5_un_channel.toml"
 def test_experiment_resume_keeps_finished_arms(tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     import stationsim.analysis.experiment as E
+    from stationsim.analysis.experiment import runner
 
     kw = {"replications": 3, "steps": 2, "workers": 1, "robustness": False}
     ref = tmp_path / "ref"
     E.run_experiment(EXPERIMENT, ref, **kw)  # type: ignore[arg-type]
     out = tmp_path / "out"
-    real = E.execute
+    real = runner.execute  # looked up by runner._run_arms
     calls: list[str] = []
 
     def second_arm_fails(job: object, target: Path, *a: object, **k: object) -> object:
@@ -672,7 +673,7 @@ def test_experiment_resume_keeps_finished_arms(tmp_path: Path,
             raise _enospc(target / "runs.parquet")
         return real(job, target, *a, **k)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(E, "execute", second_arm_fails)
+    monkeypatch.setattr(runner, "execute", second_arm_fails)
     with pytest.raises(OSError):
         E.run_experiment(EXPERIMENT, out, **kw)  # type: ignore[arg-type]
     man = json.loads((out / "manifest.json").read_text())
