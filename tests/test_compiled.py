@@ -410,3 +410,15 @@ def test_admission_queue_sorts_as_numpy(order: str) -> None:
                 else idx[np.lexsort((tie[idx], -key[idx]))])
         got = kernels_rules.admission_queue(key, eligible, tie, order == "value")
         assert np.array_equal(got, want), (size, got, want)
+
+
+def test_the_rule_kernels_refusal_codes_are_the_rules() -> None:
+    """The kernels' refusal codes are compile-time constants: they must be ``REASON_CODE``'s."""
+    from stationsim.model import kernels_rules as kr
+    from stationsim.rules.base import NEVER, REASON_CODE
+
+    got = (kr._TRUST, kr._VALUE, kr._CAPACITY, kr._HOST_SHARE, kr._VETO, kr._HOST_GAIN,
+           kr._PRICE)
+    assert got == tuple(REASON_CODE[r] for r in ("trust", "value", "capacity", "host_share",
+                                                 "veto", "host_gain", "price"))
+    assert kr._NEVER == NEVER

@@ -67,6 +67,7 @@ CodeArray = npt.NDArray[np.int8]
 
 # refusal codes (stationsim.rules.base.REASON_CODE), as compile-time constants
 _TRUST, _VALUE, _CAPACITY, _HOST_SHARE, _VETO, _HOST_GAIN, _PRICE = 1, 2, 3, 4, 5, 6, 7
+_NEVER = NEVER
 
 
 @numba.njit(cache=True)
@@ -213,7 +214,8 @@ def hub_negotiate(apps: IntArray, due: FloatArray, rights: FloatArray, host_row:
                   base_max: float, slope: float, ov_keys: IntArray, ov_vals: FloatArray,
                   dev_keys: IntArray, dev_vals: FloatArray, reputation: FloatArray,
                   tie: FloatArray, by_value: bool, slots: int, cost: float, paid: float,
-                  share_min: float) -> tuple[BoolArray, CodeArray]:
+                  share_min: float) -> tuple[IntArray, FloatArray, FloatArray, IntArray,
+                                             IntArray, CodeArray]:
     """:meth:`HubAndSpoke.negotiate` (Foley 2015; module docstring of
     ``stationsim.rules.hub_and_spoke``) over the model's columns: whom the hub admits
     (``take``, per applicant) and each applicant's refusal code (0 if admitted).
@@ -224,6 +226,9 @@ def hub_negotiate(apps: IntArray, due: FloatArray, rights: FloatArray, host_row:
     ``veto_members`` (empty: no veto) for the applicants that pass the trust and value
     screens; eligible applicants are queued by gain (:func:`admission_queue`) and
     taken while slots remain and the host keeps ``share_min`` of the cost.
+
+    Returns the :class:`Decision`'s arrays: the admitted (in applicant order), their due,
+    rights and contract end (``NEVER``), the refused and their codes.
     """
     na = apps.size
     codes = np.zeros(na, dtype=np.int8)
@@ -272,7 +277,40 @@ def hub_negotiate(apps: IntArray, due: FloatArray, rights: FloatArray, host_row:
             paid += due[apps[q]]
         else:
             codes[q] = _HOST_SHARE
-    return take, codes
+    return _split(apps, take, codes, due, rights)
+
+
+@numba.njit(cache=True)
+def _split(apps: IntArray, take: BoolArray, codes: CodeArray, due: FloatArray,
+           rights: FloatArray) -> tuple[IntArray, FloatArray, FloatArray, IntArray,
+                                        IntArray, CodeArray]:
+    """The admitted applicants (``take``) with their ``due`` and ``rights`` (columns over
+    all states) and an open-ended contract, and the refused with their codes, each in
+    applicant order (``Terms.take`` and the masks of the rule's ``Decision``)."""
+    n_adm = 0
+    for q in range(apps.size):
+        if take[q]:
+            n_adm += 1
+    adm = np.empty(n_adm, dtype=np.int64)
+    adm_due = np.empty(n_adm)
+    adm_rights = np.empty(n_adm)
+    ends = np.full(n_adm, _NEVER, dtype=np.int64)
+    refused = np.empty(apps.size - n_adm, dtype=np.int64)
+    ref_codes = np.empty(apps.size - n_adm, dtype=np.int8)
+    a = 0
+    r = 0
+    for q in range(apps.size):
+        i = apps[q]
+        if take[q]:
+            adm[a] = i
+            adm_due[a] = due[i]
+            adm_rights[a] = rights[i]
+            a += 1
+        else:
+            refused[r] = i
+            ref_codes[r] = codes[q]
+            r += 1
+    return adm, adm_due, adm_rights, ends, refused, ref_codes
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -321,11 +359,12 @@ def qpq_negotiate(apps: IntArray, host_row: FloatArray, leakage: float,
                   host_col: FloatArray, ability: FloatArray, trust_min: float,
                   tie: FloatArray, by_value: bool, slots: int, capability: FloatArray,
                   host_capability: float,
-                  gap_weight: float) -> tuple[BoolArray, CodeArray, FloatArray]:
+                  gap_weight: float) -> tuple[IntArray, FloatArray, IntArray, CodeArray]:
     """:meth:`QuidProQuo.negotiate` (Foley 2015): the bargain with every applicant
     (:func:`qpq_values`), refusals for price then trust, the first ``slots`` eligible
     applicants by surplus ``w - r`` admitted (:func:`admission_queue`), and their Nash
-    prices (:func:`qpq_price`), in applicant order."""
+    prices (:func:`qpq_price`): the admitted and their prices, the refused and their
+    codes, each in applicant order."""
     na = apps.size
     r, w = qpq_values(apps, host_row, leakage, soft_strategic, du, gap1, slot,
                       benefit_access, prestige, learn_value, lifetime, True, pc_raw,
@@ -352,14 +391,22 @@ def qpq_negotiate(apps: IntArray, host_row: FloatArray, leakage: float,
     adm = np.empty(n_adm, dtype=np.int64)
     ra = np.empty(n_adm)
     wa = np.empty(n_adm)
+    refused = np.empty(na - n_adm, dtype=np.int64)
+    ref_codes = np.empty(na - n_adm, dtype=np.int8)
     k = 0
+    x = 0
     for q in range(na):
         if take[q]:
             adm[k] = apps[q]
             ra[k] = r[q]
             wa[k] = w[q]
             k += 1
-    return take, codes, qpq_price(adm, ra, wa, capability, host_capability, gap_weight)
+        else:
+            refused[x] = apps[q]
+            ref_codes[x] = codes[q]
+            x += 1
+    return (adm, qpq_price(adm, ra, wa, capability, host_capability, gap_weight), refused,
+            ref_codes)
 
 
 @numba.njit(cache=True)
@@ -418,7 +465,7 @@ def hub(model: Any, s: Any, apps: IntArray) -> Decision | None:
     quote = sv.quote
     du = model._attr_columns()[0]
     tie = model.rng.random(apps.size)  # admission_order's draws, one per applicant
-    take, codes = hub_negotiate(
+    adm, due, rights, ends, refused, codes = hub_negotiate(
         apps, quote.due, quote.rights, hv.read(tr, "row"), s.weight("revenue", p),
         s.weight("leakage", p), sv.soft_strategic, du, hv.gap1, float(sv.slot),
         model.capability, model.developing, hv.regional, hv.dist, s.weight("strategic", p),
@@ -430,11 +477,7 @@ def hub(model: Any, s: Any, apps: IntArray) -> Decision | None:
         tr.deviation.keys, tr.deviation.vals, tr.reputation, tie,
         p["admission_order"] != "random", s.free_slots, float(s.operating_cost),
         s.guest_contributions(), float(s.host_share_min))
-    adm = apps[take]
-    refused = ~take
-    terms = Terms(adm, quote.due[adm], quote.rights[adm],
-                  np.full(adm.size, NEVER, dtype=np.int64))
-    return Decision(terms, apps[refused], codes[refused])
+    return Decision(Terms(adm, due, rights, ends), refused, codes)
 
 
 def _qpq_columns(model: Any, s: Any) -> tuple[Any, ...]:
@@ -463,14 +506,12 @@ def qpq(model: Any, s: Any, apps: IntArray) -> Decision:
      gap_weight) = _qpq_columns(model, s)
     lifetime = float(model.lifetime_factor(s))
     tie = model.rng.random(apps.size)  # admission_order's draws, one per applicant
-    take, codes, price = qpq_negotiate(
+    adm, price, refused, codes = qpq_negotiate(
         apps, row, leakage, soft_strategic, du, gap1, slot, benefit_access, prestige,
         learn_value, lifetime, pc_raw, trust_relief, col, ability, trust_min, tie,
         model.p["admission_order"] != "random", s.free_slots, capability, host_capability,
         gap_weight)
-    adm = apps[take]
-    refused = ~take
-    return Decision(_contract(model, adm, price), apps[refused], codes[refused])
+    return Decision(_contract(model, adm, price), refused, codes)
 
 
 def _contract(model: Any, idx: IntArray, price: FloatArray) -> Terms:
