@@ -422,3 +422,33 @@ def test_the_rule_kernels_refusal_codes_are_the_rules() -> None:
     assert got == tuple(REASON_CODE[r] for r in ("trust", "value", "capacity", "host_share",
                                                  "veto", "host_gain", "price"))
     assert kr._NEVER == NEVER
+
+
+@pytest.mark.parametrize("d", [3, 8])
+def test_the_veto_with_alignment_vectors(d: int) -> None:
+    """With 8 or more alignment dimensions (numpy no longer sums them in order) the hub's
+    negotiation falls back to the numpy rule when it asks for a veto; with fewer the kernel
+    computes the members' trust; both give the reference tables."""
+    from helpers import START, build, state, station
+
+    from stationsim.model import kernels_rules
+
+    rng = np.random.default_rng(d)
+    states = [state(f"S{k}", capability=float(rng.uniform(0.1, 0.9)),
+                    reciprocity=float(rng.uniform(0.5, 1.0)),
+                    alignment=[float(x) for x in rng.uniform(-1.0, 1.0, d)],
+                    developing=bool(k % 2)) for k in range(12)]
+    states[0]["iso3"] = "HUB"
+    scn = build(states, [station(capacity=9, partner_veto=True, founding_members=["S1", "S2"],
+                                 channel="bilateral")], steps=6,
+                events=[{"year": START + 2, "type": "ban", "state": "S5", "target": "S6"}])
+    ref = stationsim.run(engine(scn, "reference", {"veto_threshold": 0.5}), seed=6,
+                         replications=3)
+    com = stationsim.run(engine(scn, "compiled", {"veto_threshold": 0.5}), seed=6,
+                         replications=3)
+    assert ref.runs["s_refusals_veto"].sum() > 0 and ref.steps["members"].max() > 2
+    assert_same_tables(ref, com, f"alignment {d}")
+    m = StationModel(engine(scn, "compiled"), rng=1)
+    s = m.stations[0]
+    got = kernels_rules.hub(m, s, np.array([3, 4], dtype=np.int64))
+    assert (got is None) == (d >= 8)
