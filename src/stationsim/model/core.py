@@ -776,8 +776,8 @@ class StationModel(mesa.Model):  # type: ignore[misc]
         cooldown = int(self.p["reapply_cooldown"])
         rk = _rule_kernels() if self.p["engine"] == "compiled" else None
         for k, s in enumerate(self.stations):
-            apps = choice.get(k, np.empty(0, dtype=np.int64))
-            if apps.size == 0:
+            apps = choice.get(k)
+            if apps is None or apps.size == 0:
                 continue
             s.now.applications += int(apps.size)
             self._log(s, apps, "applied", "")
@@ -787,14 +787,19 @@ class StationModel(mesa.Model):  # type: ignore[misc]
             got = neg(self, s, apps) if neg is not None else None
             dec = self._drop_banned(got if got is not None
                                     else s.rule.negotiate(self.view(s), apps))
-            s.admit(dec.admitted, self.t)
-            self._note_guest(s, dec.admitted.idx)
-            s.cooldown_until[dec.refused] = self.t + 1 + cooldown
-            s.now.admissions += int(dec.admitted.idx.size)
-            s.now.refusals += int(dec.refused.size)
-            s.refusal_counts += np.bincount(dec.codes, minlength=len(REFUSAL_REASONS) + 1)
-            s.note_refused(dec.refused, dec.codes, self.t)
-            self._log(s, dec.admitted.idx, "admitted", "")
+            # (admitted and refused are disjoint; admitting or refusing no one does nothing,
+            # so empty sets are skipped)
+            adm = dec.admitted.idx
+            if adm.size:
+                s.admit(dec.admitted, self.t)
+                self._note_guest(s, adm)
+                s.now.admissions += int(adm.size)
+                self._log(s, adm, "admitted", "")
+            if dec.refused.size:
+                s.cooldown_until[dec.refused] = self.t + 1 + cooldown
+                s.now.refusals += int(dec.refused.size)
+                s.refusal_counts += np.bincount(dec.codes, minlength=len(REFUSAL_REASONS) + 1)
+                s.note_refused(dec.refused, dec.codes, self.t)
             if self.log_events:
                 self._log(s, dec.refused, "refused", dec.reasons)
 
