@@ -7,17 +7,20 @@ through :func:`negotiator` when its rule is exactly one of the shipped rules
 contracts through :func:`reviewer`; any other rule (a subclass, a third rule)
 keeps its numpy methods under both engines.  The numpy rules in
 ``stationsim.rules`` stay the reference implementation and the
-documentation's (docs/odd.md, *Submodels*; Foley 2015 for both rules, Cheng
+documentation's (docs/odd.md, *Submodels*; Foley 2014 for both rules, Cheng
 2009 for the leakage and the bargaining gap): each kernel here fuses one of
 their methods, with the model's cached columns read directly instead of
 through the rule view.
 
-Why a kernel per rule and not per helper: a negotiation at a ``two_blocs``
-station costs ~150-200 us, almost all of it Python and numpy call overhead
-on arrays of a few dozen applicants (the rule view's read-only copies, the
-valuations called several times, ``flatnonzero`` per admitted applicant in
-the slot-filling loop), not arithmetic.  One kernel call per negotiation
-(~10 us of dispatch) removes nearly all of it.
+Why a kernel per rule and not per helper: a station's negotiation in
+``two_blocs_2020s`` cost ~150-200 us (the rule's ``negotiate`` ~80 % of it),
+almost all of it Python and numpy call overhead on arrays of a few dozen
+applicants (the rule view's read-only views, the valuations called several
+times, ``trust_between``'s sparse lookup for the veto, ``flatnonzero`` per
+admitted applicant in the slot-filling loop), not arithmetic.  One kernel
+call per negotiation (10-20 us without a veto, dispatch of its arguments
+included) removes most of it (benchmarks/README.md, *The rules'
+negotiation*).
 
 Same results, run for run, as :mod:`stationsim.model.kernels`:
 
@@ -29,7 +32,9 @@ Same results, run for run, as :mod:`stationsim.model.kernels`:
   fastmath): elementwise expressions evaluated left to right as numpy does,
   sums only of the alignment dimensions (fewer than 8, summed in order as
   numpy does; with 8 or more the numpy rule runs), ``np.maximum`` /
-  ``np.clip`` with numpy's NaN propagation (:func:`_maximum`);
+  ``np.clip`` with numpy's NaN propagation (:func:`_maximum`), and a
+  division by zero giving infinity or NaN as numpy's does
+  (``error_model="numpy"``);
 * the admission order is a stable merge sort on the same keys as
   ``np.lexsort((tie, -key))`` (NaN keys last, as numpy sorts them) or
   ``np.argsort(tie, kind="stable")``;
@@ -108,7 +113,7 @@ def admission_queue(key: FloatArray, eligible: BoolArray, tie: FloatArray,
     positions of the eligible applicants by ``key`` descending, ties by ``tie``
     (``by_value``), else by ``tie`` alone.  A stable bottom-up merge sort of the eligible
     positions (in increasing order), so equal keys keep that order, as numpy's stable
-    sorts do (Foley 2015: the hub admits those it values most first)."""
+    sorts do (Foley 2014: the hub admits those it values most first)."""
     n = 0
     for q in range(eligible.size):
         if eligible[q]:
@@ -216,7 +221,7 @@ def hub_negotiate(apps: IntArray, due: FloatArray, rights: FloatArray, host_row:
                   tie: FloatArray, by_value: bool, slots: int, cost: float, paid: float,
                   share_min: float) -> tuple[IntArray, FloatArray, FloatArray, IntArray,
                                              IntArray, CodeArray]:
-    """:meth:`HubAndSpoke.negotiate` (Foley 2015; module docstring of
+    """:meth:`HubAndSpoke.negotiate` (Foley 2014; module docstring of
     ``stationsim.rules.hub_and_spoke``) over the model's columns: whom the hub admits
     (``take``, per applicant) and each applicant's refusal code (0 if admitted).
 
@@ -322,7 +327,7 @@ def qpq_values(idx: IntArray, host_row: FloatArray, leakage: float,
     """Quid pro quo's reservation price ``r = max(0, -host_value) / max(trust, 0.05)`` and
     willingness to pay ``w = (benefit [x lifetime] - political_cost) x ability`` of
     states ``idx`` (:meth:`QuidProQuo.reservation`, :meth:`QuidProQuo.willingness`;
-    Foley 2015, Cheng 2009)."""
+    Foley 2014, Cheng 2009)."""
     r = np.empty(idx.size)
     w = np.empty(idx.size)
     for q in range(idx.size):
@@ -360,7 +365,7 @@ def qpq_negotiate(apps: IntArray, host_row: FloatArray, leakage: float,
                   tie: FloatArray, by_value: bool, slots: int, capability: FloatArray,
                   host_capability: float,
                   gap_weight: float) -> tuple[IntArray, FloatArray, IntArray, CodeArray]:
-    """:meth:`QuidProQuo.negotiate` (Foley 2015): the bargain with every applicant
+    """:meth:`QuidProQuo.negotiate` (Foley 2014): the bargain with every applicant
     (:func:`qpq_values`), refusals for price then trust, the first ``slots`` eligible
     applicants by surplus ``w - r`` admitted (:func:`admission_queue`), and their Nash
     prices (:func:`qpq_price`): the admitted and their prices, the refused and their
@@ -418,7 +423,7 @@ def qpq_review(due_now: IntArray, host_row: FloatArray, leakage: float,
                host_capability: float, gap_weight: float) -> tuple[BoolArray, FloatArray]:
     """:meth:`QuidProQuo.review` for the contracts ending now (``due_now``): renewed
     (``ok``) when the guest still gains (``w >= r``, no lifetime discount) and the host's
-    trust clears the screen; the renewed contracts' Nash prices (Foley 2015)."""
+    trust clears the screen; the renewed contracts' Nash prices (Foley 2014)."""
     r, w = qpq_values(due_now, host_row, leakage, soft_strategic, du, gap1, slot,
                       benefit_access, prestige, learn_value, 1.0, False, pc_raw,
                       trust_relief, host_col, ability)
