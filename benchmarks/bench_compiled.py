@@ -22,7 +22,8 @@ Wall time (``perf_counter``) and CPU time (``process_time``) both; the
 ratios use CPU time (less sensitive to other processes on a shared machine).
 
     .venv/bin/python benchmarks/bench_compiled.py [--repeat 5] [--reps 10]
-        [--states 100 1000] [--phase-runs 40] [--json out.json]
+        [--states 100 1000] [--phase-runs 40] [--phase-scenario css_vs_iss]
+        [--json out.json]
 """
 
 from __future__ import annotations
@@ -133,6 +134,9 @@ def main() -> None:
     ap.add_argument("--states", type=int, nargs="+", default=[100, 1000])
     ap.add_argument("--phase-runs", type=int, default=40)
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--phase-scenario", action="append", default=[],
+                    help="also split the CPU time of this shipped scenario (a name in "
+                         "scenarios/, e.g. css_vs_iss) by part; repeatable")
     args = ap.parse_args()
     info = machine()
     load_before = os.getloadavg()
@@ -177,6 +181,22 @@ def main() -> None:
             f"{k.strip('_')} {v / args.phase_runs * 1e3:.2f}" for k, v in split[e].items()))
     result["phases_ms"] = {e: {k: v / args.phase_runs * 1e3 for k, v in d.items()}
                            for e, d in split.items()}
+    for name in args.phase_scenario:  # other scenarios' split, the same way
+        other = stationsim.load_scenario(ROOT / "scenarios" / f"{name}.toml")
+        oscns = {e: with_engine(other, e) for e in ENGINES}
+        for e in ENGINES:
+            stationsim.run(oscns[e], seed=1, replications=1)
+        osplit: dict[str, dict[str, float]] = {e: {} for e in ENGINES}
+        for r in range(args.phase_runs):
+            for e in ENGINES:
+                phases(oscns[e], r, osplit[e])
+        print(f"{name}, CPU ms per replication by part:")
+        for e in ENGINES:
+            tot = sum(osplit[e].values()) / args.phase_runs * 1e3
+            print(f"  {e:<10} total {tot:6.2f}: " + "  ".join(
+                f"{k.strip('_')} {v / args.phase_runs * 1e3:.2f}" for k, v in osplit[e].items()))
+        result[f"phases_ms_{name}"] = {
+            e: {k: v / args.phase_runs * 1e3 for k, v in d.items()} for e, d in osplit.items()}
 
     rows = []
     for size in args.states:

@@ -99,8 +99,13 @@ def test_learning_options_same_tables(extra: dict[str, Any]) -> None:
     assert_same_tables(ref, com, f"two_blocs {extra}")
 
 
+#: the generated worlds also draw the admission order (the rule kernels branch on it)
+ORDERS = [{"admission_order": "random"},
+          {"admission_order": "random", "host_delivery": "per_contract"}]
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(worlds(), st.sampled_from(V2))
+@given(worlds(), st.sampled_from(V2 + ORDERS))
 def test_generated_world_same_tables(world: tuple[Scenario, int],
                                      extra: dict[str, Any]) -> None:
     scn, seed = world
@@ -209,3 +214,241 @@ def test_switching_engine_mid_run_changes_nothing() -> None:
     mixed = stationsim.run(switching, seed=4, replications=3)
     assert ref.steps["members"].sum() > 0  # members joined, so learning ran
     assert_same_tables(ref, mixed, "switching")
+
+
+# ------------------------------------------------------- the rules' negotiation (compiled)
+
+#: station settings the rule kernels branch on, loose or binding: (host_share_min, guest
+#: slots beyond the founders)
+BINDING = {"loose": (0.0, 200), "host_share": (0.92, 200), "capacity": (0.0, 3),
+           "both": (0.6, 4)}
+
+
+def two_blocs_with(rule: str, veto: bool, channel: str, binding: str,
+                   order: str) -> Scenario:
+    """two_blocs_2020s with every station on ``rule``, ``partner_veto``, ``channel``,
+    ``host_share_min`` and ``capacity`` (:data:`BINDING`), and ``admission_order``."""
+    share, room = BINDING[binding]
+    scn = stationsim.load_scenario(ROOT / "scenarios" / "two_blocs_2020s.toml")
+    over: dict[str, Any] = {"parameters.admission_order": order}
+    for st_ in scn.stations:
+        name = st_.name
+        over |= {f"stations.{name}.rule": rule, f"stations.{name}.partner_veto": veto,
+                 f"stations.{name}.channel": channel,
+                 f"stations.{name}.host_share_min": share,
+                 f"stations.{name}.capacity": len(st_.founding_members) + room}
+    return stationsim.with_overrides(scn, over)
+
+
+def same_decision(a: Any, b: Any) -> None:
+    """Two :class:`Decision` values equal to the bit."""
+    for x, y in ((a.admitted.idx, b.admitted.idx), (a.admitted.due, b.admitted.due),
+                 (a.admitted.rights, b.admitted.rights),
+                 (a.admitted.contract_end, b.admitted.contract_end), (a.refused, b.refused),
+                 (a.codes, b.codes)):
+        assert x.dtype == y.dtype
+        assert np.array_equal(x, y), (x, y)
+
+
+RULE_CASES = [(rule, veto, channel, binding, order)
+              for rule in ("hub_and_spoke", "quid_pro_quo")
+              for veto in (True, False)
+              for channel in ("bilateral", "un")
+              for binding in BINDING
+              for order in ("value", "random")
+              if rule == "hub_and_spoke" or (not veto and binding != "host_share")]
+
+
+@pytest.mark.parametrize(("rule", "veto", "channel", "binding", "order"), RULE_CASES,
+                         ids=["-".join(map(str, c)) for c in RULE_CASES])
+def test_compiled_negotiation_decides_as_the_rule(rule: str, veto: bool, channel: str,
+                                                  binding: str, order: str) -> None:
+    """At every step of a run, each station's compiled negotiation of every state outside
+    it gives the numpy rule's decision to the bit, from the same draws."""
+    from stationsim.model import kernels_rules
+
+    scn = two_blocs_with(rule, veto, channel, binding, order)
+    m = StationModel(engine(scn, "compiled"), rng=5)
+    codes: set[int] = set()
+    vetoed_asked = False
+    while m.running:
+        for s in m.stations:
+            if not s.is_open(m.year):
+                continue
+            apps = np.flatnonzero(~s.member & (np.arange(m.n) != s.host)).astype(np.int64)
+            neg = kernels_rules.negotiator(s.rule)
+            assert neg is not None
+            state = m.rng.bit_generator.state
+            want = s.rule.negotiate(m.view(s), apps)
+            after = m.rng.bit_generator.state
+            m.rng.bit_generator.state = state
+            got = neg(m, s, apps)
+            assert got is not None
+            assert m.rng.bit_generator.state == after  # the same draws
+            same_decision(want, got)
+            codes.update(want.codes.tolist())
+            vetoed_asked |= veto and s.members.size > 0
+            ended, renewed = s.rule.review(m.view(s))
+            rev = kernels_rules.reviewer(s.rule)
+            if rev is not None:
+                ended2, renewed2 = rev(m, s)
+                assert np.array_equal(ended, ended2)
+                same_decision(type(want)(renewed, ended, np.zeros(0, np.int8)),
+                              type(want)(renewed2, ended2, np.zeros(0, np.int8)))
+        m.step()
+    # the cases bind what they say they bind (refusal codes: stationsim.rules.base)
+    from stationsim.rules.base import REASON_CODE
+    if binding == "host_share":
+        assert REASON_CODE["host_share"] in codes
+    if binding == "capacity":
+        assert REASON_CODE["capacity"] in codes
+    if binding == "both":
+        assert codes & {REASON_CODE["host_share"], REASON_CODE["capacity"]}
+    if veto:
+        assert vetoed_asked
+
+
+@pytest.mark.parametrize(("rule", "veto", "channel", "binding", "order"),
+                         [c for c in RULE_CASES if c[2] == "un" or c[3] == "both"],
+                         ids=lambda c: str(c))
+def test_compiled_negotiation_same_tables(rule: str, veto: bool, channel: str,
+                                          binding: str, order: str) -> None:
+    scn = two_blocs_with(rule, veto, channel, binding, order)
+    ref = stationsim.run(engine(scn, "reference"), seed=8, replications=2)
+    com = stationsim.run(engine(scn, "compiled"), seed=8, replications=2)
+    assert_same_tables(ref, com, f"{rule} veto={veto} {channel} {binding} {order}")
+
+
+def test_the_veto_reads_overrides_and_learned_trust() -> None:
+    """A member's scenario override and learned distrust of an applicant veto it, under both
+    engines alike (the kernel's pair trust is ``Trust.get``'s)."""
+    from helpers import START, build, state, station
+
+    states = [state("HUB", capability=0.9), state("M1", capability=0.5),
+              state("M2", capability=0.4, reciprocity=0.6),
+              *[state(f"A{k}", capability=0.2 + 0.05 * k, reciprocity=0.5 + 0.05 * k,
+                      developing=True) for k in range(6)]]
+    stations = [station(capacity=8, partner_veto=True, founding_members=["M1", "M2"],
+                        channel="bilateral")]
+    scn = build(states, stations, steps=8, trust=[{"source": "M1", "target": "A2",
+                                                   "value": 0.0},
+                                                  {"source": "M2", "target": "A4",
+                                                   "value": 0.05}],
+                events=[{"year": START + 3, "type": "ban", "state": "A0", "target": "A1"}])
+    ref = stationsim.run(engine(scn, "reference", {"veto_threshold": 0.3}), seed=2,
+                         replications=3)
+    com = stationsim.run(engine(scn, "compiled", {"veto_threshold": 0.3}), seed=2,
+                         replications=3)
+    assert ref.runs.filter(like="refusals_veto").to_numpy().sum() > 0
+    assert_same_tables(ref, com, "veto")
+
+
+def test_two_applicants_banned_with_each_other_join_alone() -> None:
+    """Two applicants banned with each other apply together: the second admitted is
+    refused for the ban under both engines alike (``_drop_banned`` after the kernel)."""
+    from helpers import START, build, state, station
+
+    states = [state("HUB", capability=0.9),
+              *[state(f"G{k}", capability=0.3 + 0.05 * k, developing=True)
+                for k in range(4)]]
+    for rule in ("hub_and_spoke", "quid_pro_quo"):
+        scn = build(states, [station(capacity=6, rule=rule)], steps=4,
+                    events=[{"year": START, "type": "ban", "state": "G1", "target": "G2"}])
+        ref = stationsim.run(engine(scn, "reference"), seed=1, replications=2)
+        com = stationsim.run(engine(scn, "compiled"), seed=1, replications=2)
+        assert ref.runs.filter(like="refusals_ban").to_numpy().sum() > 0, rule
+        assert_same_tables(ref, com, f"ban {rule}")
+
+
+def test_a_rule_without_a_kernel_negotiates_in_numpy_under_the_compiled_engine() -> None:
+    """A rule class with no compiled counterpart (here a subclass of a shipped rule, which
+    may override its methods) runs its numpy methods under ``engine = "compiled"``."""
+    from stationsim.model import kernels_rules
+    from stationsim.rules.hub_and_spoke import HubAndSpoke
+    from stationsim.rules.quid_pro_quo import QuidProQuo
+
+    calls = []
+
+    class Picky(HubAndSpoke):
+        def negotiate(self, ctx: Any, applicants: Any) -> Any:
+            calls.append(applicants.size)
+            return super().negotiate(ctx, applicants)
+
+    assert kernels_rules.negotiator(Picky()) is None
+    assert kernels_rules.negotiator(HubAndSpoke()) is not None
+    assert kernels_rules.reviewer(QuidProQuo()) is not None
+    scn = stationsim.load_scenario(ROOT / "scenarios" / "css_vs_iss.toml")
+    out = []
+    for name in ("reference", "compiled"):
+        m = StationModel(engine(scn, name), rng=3)
+        m.stations[0].rule = Picky()
+        m.run()
+        out.append(m)
+    assert calls and len(calls) % 2 == 0
+    a, b = out
+    for s, t in zip(a.stations, b.stations, strict=True):
+        assert np.array_equal(s.member, t.member)
+        assert np.array_equal(s.due, t.due)
+        assert np.array_equal(s.refusal_counts, t.refusal_counts)
+
+
+@pytest.mark.parametrize("order", ["value", "random"])
+def test_admission_queue_sorts_as_numpy(order: str) -> None:
+    """:func:`kernels_rules.admission_queue` gives ``admission_order``'s positions, with
+    tied keys, NaN keys and no eligible applicant."""
+    from stationsim.model import kernels_rules
+
+    rng = np.random.default_rng(7)
+    for size in (0, 1, 2, 5, 17, 64, 300):
+        key = rng.choice([-1.0, 0.0, 0.5, 2.0, np.nan], size) if size % 2 else rng.normal(
+            size=size)
+        tie = rng.random(size)
+        tie[: size // 3] = 0.25  # tied draws too: the stable order decides
+        eligible = rng.random(size) < 0.7
+        idx = eligible.nonzero()[0]
+        want = (idx[np.argsort(tie[idx], kind="stable")] if order == "random"
+                else idx[np.lexsort((tie[idx], -key[idx]))])
+        got = kernels_rules.admission_queue(key, eligible, tie, order == "value")
+        assert np.array_equal(got, want), (size, got, want)
+
+
+def test_the_rule_kernels_refusal_codes_are_the_rules() -> None:
+    """The kernels' refusal codes are compile-time constants: they must be ``REASON_CODE``'s."""
+    from stationsim.model import kernels_rules as kr
+    from stationsim.rules.base import NEVER, REASON_CODE
+
+    got = (kr._TRUST, kr._VALUE, kr._CAPACITY, kr._HOST_SHARE, kr._VETO, kr._HOST_GAIN,
+           kr._PRICE)
+    assert got == tuple(REASON_CODE[r] for r in ("trust", "value", "capacity", "host_share",
+                                                 "veto", "host_gain", "price"))
+    assert kr._NEVER == NEVER
+
+
+@pytest.mark.parametrize("d", [3, 8])
+def test_the_veto_with_alignment_vectors(d: int) -> None:
+    """With 8 or more alignment dimensions (numpy no longer sums them in order) the hub's
+    negotiation falls back to the numpy rule when it asks for a veto; with fewer the kernel
+    computes the members' trust; both give the reference tables."""
+    from helpers import START, build, state, station
+
+    from stationsim.model import kernels_rules
+
+    rng = np.random.default_rng(d)
+    states = [state(f"S{k}", capability=float(rng.uniform(0.1, 0.9)),
+                    reciprocity=float(rng.uniform(0.5, 1.0)),
+                    alignment=[float(x) for x in rng.uniform(-1.0, 1.0, d)],
+                    developing=bool(k % 2)) for k in range(12)]
+    states[0]["iso3"] = "HUB"
+    scn = build(states, [station(capacity=9, partner_veto=True, founding_members=["S1", "S2"],
+                                 channel="bilateral")], steps=6,
+                events=[{"year": START + 2, "type": "ban", "state": "S5", "target": "S6"}])
+    ref = stationsim.run(engine(scn, "reference", {"veto_threshold": 0.5}), seed=6,
+                         replications=3)
+    com = stationsim.run(engine(scn, "compiled", {"veto_threshold": 0.5}), seed=6,
+                         replications=3)
+    assert ref.runs["s_refusals_veto"].sum() > 0 and ref.steps["members"].max() > 2
+    assert_same_tables(ref, com, f"alignment {d}")
+    m = StationModel(engine(scn, "compiled"), rng=1)
+    s = m.stations[0]
+    got = kernels_rules.hub(m, s, np.array([3, 4], dtype=np.int64))
+    assert (got is None) == (d >= 8)

@@ -774,21 +774,32 @@ class StationModel(mesa.Model):  # type: ignore[misc]
         make it ineligible.
         """
         cooldown = int(self.p["reapply_cooldown"])
+        rk = _rule_kernels() if self.p["engine"] == "compiled" else None
         for k, s in enumerate(self.stations):
-            apps = choice.get(k, np.empty(0, dtype=np.int64))
-            if apps.size == 0:
+            apps = choice.get(k)
+            if apps is None or apps.size == 0:
                 continue
             s.now.applications += int(apps.size)
             self._log(s, apps, "applied", "")
-            dec = self._drop_banned(s.rule.negotiate(self.view(s), apps))
-            s.admit(dec.admitted, self.t)
-            self._note_guest(s, dec.admitted.idx)
-            s.cooldown_until[dec.refused] = self.t + 1 + cooldown
-            s.now.admissions += int(dec.admitted.idx.size)
-            s.now.refusals += int(dec.refused.size)
-            s.refusal_counts += np.bincount(dec.codes, minlength=len(REFUSAL_REASONS) + 1)
-            s.note_refused(dec.refused, dec.codes, self.t)
-            self._log(s, dec.admitted.idx, "admitted", "")
+            # the compiled engine: the shipped rules' negotiation as one kernel each (the
+            # same decisions and draws); any other rule, and the reference engine, numpy's
+            neg = rk.negotiator(s.rule) if rk is not None else None
+            got = neg(self, s, apps) if neg is not None else None
+            dec = self._drop_banned(got if got is not None
+                                    else s.rule.negotiate(self.view(s), apps))
+            # (admitted and refused are disjoint; admitting or refusing no one does nothing,
+            # so empty sets are skipped)
+            adm = dec.admitted.idx
+            if adm.size:
+                s.admit(dec.admitted, self.t)
+                self._note_guest(s, adm)
+                s.now.admissions += int(adm.size)
+                self._log(s, adm, "admitted", "")
+            if dec.refused.size:
+                s.cooldown_until[dec.refused] = self.t + 1 + cooldown
+                s.now.refusals += int(dec.refused.size)
+                s.refusal_counts += np.bincount(dec.codes, minlength=len(REFUSAL_REASONS) + 1)
+                s.note_refused(dec.refused, dec.codes, self.t)
             if self.log_events:
                 self._log(s, dec.refused, "refused", dec.reasons)
 
@@ -808,6 +819,16 @@ class StationModel(mesa.Model):  # type: ignore[misc]
         kept = adm.take(keep)
         codes = np.concatenate((dec.codes, np.full(drop.size, REASON_CODE["ban"], dtype=np.int8)))
         return Decision(kept, np.concatenate((dec.refused, drop)).astype(np.int64), codes)
+
+    def _review(self, s: Station) -> tuple[IntArray, Terms]:
+        """The station's rule's :meth:`~stationsim.rules.base.Rule.review` (ended and renewed
+        agreements); under the compiled engine a shipped rule's kernel, if it has one
+        (:func:`stationsim.model.kernels_rules.reviewer`: the same values)."""
+        if self.p["engine"] == "compiled":
+            rev = _rule_kernels().reviewer(s.rule)
+            if rev is not None:
+                return rev(self, s)  # type: ignore[no-any-return]
+        return s.rule.review(self.view(s))
 
     # phase 4 ---------------------------------------------------------------
 
@@ -1061,7 +1082,7 @@ class StationModel(mesa.Model):  # type: ignore[misc]
             if expel.any():
                 s.remove(guests[expel], self.t, "expelled", cooldown)
                 self._log(s, guests[expel], "exit", "expelled")
-            ended, renewed = s.rule.review(self.view(s))
+            ended, renewed = self._review(s)
             if renewed.idx.size:
                 s.renew(renewed)
             if ended.size:
@@ -1114,6 +1135,14 @@ def _kernels() -> Any:
     from stationsim.model import kernels
 
     return kernels
+
+
+def _rule_kernels() -> Any:
+    """The compiled engine's rules (:mod:`stationsim.model.kernels_rules`), imported on
+    first use, as :func:`_kernels`."""
+    from stationsim.model import kernels_rules
+
+    return kernels_rules
 
 
 def _host_pairs(blk: TrustBlock, hp: int, t: FloatArray) -> tuple[FloatArray, FloatArray]:
