@@ -45,7 +45,7 @@ from stationsim.model.events import EVENTS
 from stationsim.model.outcomes import STEP_COLUMNS, step_values
 from stationsim.model.scenario import AUTO_RULE, EventSpec, Scenario
 from stationsim.model.stations import LAST_ACTIONS, Station, StepCounts
-from stationsim.model.trust import PairSet, Trust, TrustBlock
+from stationsim.model.trust import PairSet, Trust, TrustBlock, fmean
 from stationsim.model.views import RuleView
 from stationsim.rules.base import REASON_CODE, REFUSAL_REASONS, Decision, Rule, Terms
 
@@ -490,7 +490,7 @@ class StationModel(mesa.Model):  # type: ignore[misc]
             return 0.0
         # the host's dense column (the same arithmetic as ``trust.get``; read once per trust
         # version and reused by the next step's evaluation)
-        return float(self.trust_in_host(m, s.host).mean())
+        return fmean(self.host_view(s.host).read(self.trust, "col")[m])
 
     def trust_screen(self, station: Station, threshold: float) -> float:
         """Trust the host requires, lowered under the UN channel (seed 004)."""
@@ -1087,10 +1087,10 @@ class StationModel(mesa.Model):  # type: ignore[misc]
         if blk is None or parts.size < 2:
             return self.trust.mean_among(s.participants)
         if blk.k == parts.size:
-            return float(blk.current.mean())
+            return fmean(blk.current)
         keep = s.member[blk.parts]
         keep[blk.parts == s.host] = True
-        return float(blk.current[keep[blk.oi] & keep[blk.ji]].mean())
+        return fmean(blk.current[keep[blk.oi] & keep[blk.ji]])
 
     def _collect(self) -> None:
         """The step's row of every station (:data:`~stationsim.model.outcomes.STEP_COLUMNS`)."""

@@ -378,12 +378,56 @@ _step("guest_utility", "float", "guest utility (utility units per year)", "guest
 #: Columns of the per-step table, in order: ``step``, ``year``, ``station``, then the outcomes.
 STEP_COLUMNS: tuple[str, ...] = ("step", "year", "station",
                                  *(o.name for o in OUTCOMES.scope("step")))
+#: The step outcomes declared above, which :func:`step_values` computes in one pass.
+_FUSED_STEP = ("open", "members", "pooled_capability", "host_cost_share", "mean_member_trust",
+               "member_trust_in_host", "applications", "admissions", "refusals", "defaults",
+               "host_defaults", "exits", "capacity_used", "host_utility", "guest_utility")
+#: the step scope's cached tuple while it holds exactly the outcomes of :data:`_FUSED_STEP`
+#: (:meth:`OutcomeRegistry.add` drops the cache, so a later declaration is seen)
+_STEP_FUSED_SCOPE: tuple[Outcome, ...] | None = (
+    OUTCOMES._scope("step")
+    if tuple(o.name for o in OUTCOMES._scope("step")) == _FUSED_STEP else None)
 
 
 def step_values(model: Any, s: Station) -> tuple[Any, ...]:
-    """One row of the step table for station ``s`` at the current step (collect phase)."""
+    """One row of the step table for station ``s`` at the current step (collect phase).
+
+    The outcomes declared in this module are computed in one pass
+    (:func:`_fused_step_values`: the same expressions as their ``compute``,
+    without one call per outcome); an extra step outcome declared later makes
+    every value come from ``compute`` (:func:`declared_step_values`).
+    """
+    if OUTCOMES._scope("step") is _STEP_FUSED_SCOPE:
+        return _fused_step_values(model, s)
+    return declared_step_values(model, s)
+
+
+def declared_step_values(model: Any, s: Station) -> tuple[Any, ...]:
+    """:func:`step_values` from each outcome's ``compute`` (the declaration itself)."""
     return (model.t, model.year, s.name,
             *[o.compute(model, s) for o in OUTCOMES._scope("step")])  # type: ignore[misc]
+
+
+def _fused_step_values(model: Any, s: Station) -> tuple[Any, ...]:
+    """:func:`declared_step_values` of the outcomes :data:`_FUSED_STEP`, in one pass: each
+    value is the expression of its ``compute`` above (so the same value, to the bit)."""
+    year = model.year
+    is_open = s.is_open(year)
+    m = s.members
+    n_m = int(m.size)
+    now = s.now
+    pooled = float(model.capability[s.participants].sum()) if is_open else 0.0
+    if n_m:
+        share = s.host_share()
+        mean_trust = model.mean_member_trust(s)
+        in_host = model.member_trust_in_host(s)
+    else:  # no guest pays (``host_share`` of no dues) and no pair trusts
+        share = max(0.0, s.operating_cost - (0.0 + 0.0)) / s.operating_cost
+        mean_trust = in_host = 0.0
+    return (model.t, year, s.name, is_open, n_m, pooled, share, mean_trust, in_host,
+            now.applications, now.admissions, now.refusals, now.defaults, now.host_defaults,
+            now.exits, n_m / s.capacity if s.capacity else 0.0, now.host_utility,
+            now.guest_utility)
 
 
 # ---------------------------------------------------------------- membership outcomes

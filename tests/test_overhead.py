@@ -1,0 +1,123 @@
+"""The step's fixed overhead is cut without changing a value (benchmarks/README.md,
+*Fixed overhead of the step*).
+
+The collect phase computes the step outcomes in one pass, means are taken
+without ``np.mean``'s wrapper, and the exit and evaluate phases skip work
+that cannot change anything.  These tests check each shortcut against the
+declaration it replaces -- to the bit -- at every step of runs where events
+change attributes, parameters, trust and membership mid-run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from helpers import make_model, set_trust, state, station
+
+import stationsim
+from stationsim.model import core, outcomes
+from stationsim.model.core import StationModel
+from stationsim.model.trust import Trust, fmean
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _same(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
+    """Equal values of equal types (floats to the bit)."""
+    return len(a) == len(b) and all(
+        type(x) is type(y) and (x == y or (x != x and y != y)) for x, y in zip(a, b, strict=True))
+
+
+@pytest.fixture
+def checked_step_values(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Make the collect phase compute every row both ways and fail on any difference."""
+    rows: list[int] = []
+
+    def both(model: StationModel, s: Any) -> tuple[Any, ...]:
+        declared = outcomes.declared_step_values(model, s)
+        fused = outcomes.step_values(model, s)
+        assert _same(fused, declared), (s.name, model.t, fused, declared)
+        rows.append(1)
+        return fused
+
+    monkeypatch.setattr(core, "step_values", both)
+    return rows
+
+
+def _scripted(engine: str) -> StationModel:
+    """Two stations; attributes, parameters, trust and membership change mid-run."""
+    states = [state("HUB", capability=0.9, alignment=-0.5),
+              state("HB2", capability=0.8, alignment=0.6),
+              *[state(f"G{k}", capability=0.1 * k, alignment=-0.8 + 0.3 * k,
+                      reciprocity=0.4 + 0.1 * k, developing=k % 2 == 0,
+                      assets={"money": 0.1 * k}) for k in range(1, 7)]]
+    stations = [station("S", "HUB", rule="quid_pro_quo", channel="un", capacity=4),
+                station("T", "HB2", channel="bilateral", capacity=3, open_from=2002,
+                        founding_members=["G1"])]
+    events = [{"year": 2001, "type": "set", "state": "G2", "attribute": "capability",
+               "value": 0.95},
+              {"year": 2003, "type": "set_parameter", "attribute": "trust_relief",
+               "value": 0.9},
+              {"year": 2004, "type": "leave", "state": "G1", "station": "T"},
+              {"year": 2005, "type": "close", "station": "T"}]
+    return make_model(states, stations, steps=8, events=events, exclusive=False,
+                      parameters={"engine": engine})
+
+
+@pytest.mark.parametrize("engine", ["reference", "compiled"])
+def test_fused_step_values_equal_the_declared_ones(checked_step_values: list[int],
+                                                   engine: str) -> None:
+    """Every row of the collect phase, with trust written between steps as well."""
+    m = _scripted(engine)
+    while m.running:
+        m.step()
+        set_trust(m, "G3", "HUB", 0.05 + 0.1 * m.t)  # a write the caches must see
+        set_trust(m, "HUB", "G4", 0.9 - 0.1 * m.t)
+    assert len(checked_step_values) == 2 * 8
+
+
+@pytest.mark.parametrize("name", ["css_vs_iss", "two_blocs_2020s"])
+def test_fused_step_values_equal_the_declared_ones_in_shipped_runs(
+        checked_step_values: list[int], name: str) -> None:
+    scn = stationsim.load_scenario(ROOT / "scenarios" / f"{name}.toml")
+    stationsim.run(scn, seed=3, replications=2)
+    assert checked_step_values
+
+
+def test_an_extra_step_outcome_makes_collect_use_the_declarations(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The one pass covers only the outcomes declared in :mod:`outcomes`."""
+    m = _scripted("reference")
+    m.step()
+    s = m.stations[0]
+    assert outcomes.step_values(m, s) == outcomes.declared_step_values(m, s)
+    monkeypatch.setattr(outcomes, "_STEP_FUSED_SCOPE", None)
+    called: list[int] = []
+    monkeypatch.setattr(outcomes, "declared_step_values",
+                        lambda model, st: called.append(1) or ())
+    outcomes.step_values(m, s)
+    assert called == [1]
+
+
+def test_fmean_is_numpys_mean_to_the_bit() -> None:
+    rng = np.random.default_rng(0)
+    for n in (1, 2, 3, 7, 8, 9, 15, 16, 17, 129, 3540):
+        for scale in (1e-9, 1.0, 1e6):
+            x = rng.random(n) * scale
+            assert fmean(x) == float(x.mean())
+
+
+def test_mean_among_equals_the_mean_over_the_meshgrid() -> None:
+    rng = np.random.default_rng(2)
+    n = 15
+    trust = Trust(rng.uniform(-1, 1, (n, 2)), {"trust_base_max": 0.85, "trust_base_slope": 0.7})
+    keys = np.unique(rng.integers(0, n * n, 60))
+    trust.set(keys // n, keys % n, rng.random(keys.size))
+    for k in (2, 3, 6, 15):
+        idx = rng.permutation(n)[:k].astype(np.int64)
+        ii, jj = np.meshgrid(idx, idx, indexing="ij")
+        off = ii != jj
+        assert trust.mean_among(idx) == float(trust.get(ii[off], jj[off]).mean())
