@@ -38,7 +38,8 @@ def checked_step_values(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
     def both(model: StationModel, s: Any) -> tuple[Any, ...]:
         declared = outcomes.declared_step_values(model, s)
-        fused = outcomes.step_values(model, s)
+        fused = outcomes._fused_step_values(model, s)
+        assert outcomes.step_values(model, s) is not None
         assert _same(fused, declared), (s.name, model.t, fused, declared)
         rows.append(1)
         return fused
@@ -87,19 +88,29 @@ def test_fused_step_values_equal_the_declared_ones_in_shipped_runs(
     assert checked_step_values
 
 
-def test_an_extra_step_outcome_makes_collect_use_the_declarations(
+def test_collect_uses_the_one_pass_unless_a_step_outcome_is_added(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """The one pass covers only the outcomes declared in :mod:`outcomes`."""
     m = _scripted("reference")
     m.step()
     s = m.stations[0]
-    assert outcomes.step_values(m, s) == outcomes.declared_step_values(m, s)
-    monkeypatch.setattr(outcomes, "_STEP_FUSED_SCOPE", None)
-    called: list[int] = []
+    called: list[str] = []
+    monkeypatch.setattr(outcomes, "_fused_step_values",
+                        lambda model, st: called.append("fused") or ())
     monkeypatch.setattr(outcomes, "declared_step_values",
-                        lambda model, st: called.append(1) or ())
+                        lambda model, st: called.append("declared") or ())
     outcomes.step_values(m, s)
-    assert called == [1]
+    assert called == ["fused"]
+    registry = outcomes.OutcomeRegistry()
+    for o in outcomes.OUTCOMES.values():
+        registry.add(o)
+    monkeypatch.setattr(outcomes, "OUTCOMES", registry)
+    outcomes.step_values(m, s)
+    assert called == ["fused", "fused"]
+    registry.add(outcomes.Outcome("extra", "step", "int", "", "", "bookkeeping",
+                                  lambda model, st: 0))
+    outcomes.step_values(m, s)
+    assert called == ["fused", "fused", "declared"]
 
 
 def test_fmean_is_numpys_mean_to_the_bit() -> None:

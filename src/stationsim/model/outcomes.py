@@ -105,6 +105,8 @@ class OutcomeRegistry(Mapping[str, Outcome]):
         #: ``scope(scope, computed)`` lists, built on first use and dropped by :meth:`add`
         #: (the tables and the collect phase ask for them every replication and step)
         self._scopes: dict[tuple[Scope, bool], tuple[Outcome, ...]] = {}
+        #: incremented by every :meth:`add`
+        self.version = 0
 
     def add(self, outcome: Outcome) -> Outcome:
         """Declare an outcome (a rule or module may add its own)."""
@@ -113,6 +115,7 @@ class OutcomeRegistry(Mapping[str, Outcome]):
             raise ValueError(f"outcome {key} is declared twice")
         self._items[key] = outcome
         self._scopes.clear()
+        self.version += 1
         return outcome
 
     def __getitem__(self, key: str) -> Outcome:
@@ -382,11 +385,9 @@ STEP_COLUMNS: tuple[str, ...] = ("step", "year", "station",
 _FUSED_STEP = ("open", "members", "pooled_capability", "host_cost_share", "mean_member_trust",
                "member_trust_in_host", "applications", "admissions", "refusals", "defaults",
                "host_defaults", "exits", "capacity_used", "host_utility", "guest_utility")
-#: the step scope's cached tuple while it holds exactly the outcomes of :data:`_FUSED_STEP`
-#: (:meth:`OutcomeRegistry.add` drops the cache, so a later declaration is seen)
-_STEP_FUSED_SCOPE: tuple[Outcome, ...] | None = (
-    OUTCOMES._scope("step")
-    if tuple(o.name for o in OUTCOMES._scope("step")) == _FUSED_STEP else None)
+#: ``[registry version, whether its step scope is exactly the outcomes of _FUSED_STEP]``
+#: (names are unique within a scope, so equal names are these declarations)
+_FUSED_AT: list[Any] = [-1, False]
 
 
 def step_values(model: Any, s: Station) -> tuple[Any, ...]:
@@ -397,7 +398,10 @@ def step_values(model: Any, s: Station) -> tuple[Any, ...]:
     without one call per outcome); an extra step outcome declared later makes
     every value come from ``compute`` (:func:`declared_step_values`).
     """
-    if OUTCOMES._scope("step") is _STEP_FUSED_SCOPE:
+    if _FUSED_AT[0] != OUTCOMES.version:
+        _FUSED_AT[:] = [OUTCOMES.version,
+                        tuple(o.name for o in OUTCOMES._scope("step")) == _FUSED_STEP]
+    if _FUSED_AT[1]:
         return _fused_step_values(model, s)
     return declared_step_values(model, s)
 
