@@ -661,6 +661,8 @@ class StationModel(mesa.Model):  # type: ignore[misc]
         take part in the evaluate phase of the same step like anyone else.
         """
         year, every, t = self.year, self.everyone, self.t
+        if not any(s.is_open(year) for s in self.stations if s.name in self.heirs):
+            return  # no successor open yet: its offer waits
         free = np.ones(self.n, dtype=bool)
         if self.exclusive:
             for s in self.stations:
@@ -697,9 +699,7 @@ class StationModel(mesa.Model):  # type: ignore[misc]
         """A newly banned member leaves: the non-host party, or the ban's target."""
         for ia, ib in self.bans_in_force():
             for s in self.stations:
-                inside = {ia: ia == s.host or bool(s.member[ia]),
-                          ib: ib == s.host or bool(s.member[ib])}
-                if inside[ia] and inside[ib]:
+                if ((ia == s.host or s.member[ia]) and (ib == s.host or s.member[ib])):
                     leaver = ia if ib == s.host else ib
                     s.remove(np.array([leaver]), self.t, "ban", int(self.p["reapply_cooldown"]))
                     self._log(s, np.array([leaver]), "exit", "ban")
@@ -1042,25 +1042,29 @@ class StationModel(mesa.Model):  # type: ignore[misc]
         """
         p = self.p
         cooldown = int(p["reapply_cooldown"])
+        year = self.year
+        expel_defaults, expel_trust = p["expel_defaults"], p["expel_trust"]
         for s in self.stations:
             m = s.members
-            if m.size == 0 or not s.is_open(self.year):
+            if m.size == 0 or not s.is_open(year):
                 continue
             guest = ~s.founder[m]
             guests = m[guest]
-            expel = np.zeros(guests.size, dtype=bool)
-            if p["expel_defaults"] > 0:
-                expel |= s.default_streak[guests] >= p["expel_defaults"]
-            blk = self._blocks.get(s.name)
-            if blk is not None and blk.k == m.size + 1:
-                trust = _host_pairs(blk, int(m.searchsorted(s.host)), blk.current)[0][guest]
-            else:
-                trust = self.host_trust(s.host, guests)
-            expel |= trust < p["expel_trust"]
-            # (removing or logging no one does nothing, so empty sets are skipped)
-            if expel.any():
-                s.remove(guests[expel], self.t, "expelled", cooldown)
-                self._log(s, guests[expel], "exit", "expelled")
+            version = s.version
+            # (screening, removing or logging no one does nothing, so empty sets are skipped)
+            if guests.size:
+                blk = self._blocks.get(s.name)
+                if blk is not None and blk.k == m.size + 1:  # the host's row of the block
+                    hp, k1 = int(m.searchsorted(s.host)), blk.k - 1
+                    trust = blk.current[hp * k1:(hp + 1) * k1][guest]
+                else:
+                    trust = self.host_trust(s.host, guests)
+                expel = trust < expel_trust
+                if expel_defaults > 0:
+                    expel |= s.default_streak[guests] >= expel_defaults
+                if expel.any():
+                    s.remove(guests[expel], self.t, "expelled", cooldown)
+                    self._log(s, guests[expel], "exit", "expelled")
             ended, renewed = s.rule.review(self.view(s))
             if renewed.idx.size:
                 s.renew(renewed)
@@ -1069,10 +1073,18 @@ class StationModel(mesa.Model):  # type: ignore[misc]
                     bound = ended[s.founder[ended]]
                     s.contract_end[bound] = self.t + int(p["contract_steps"])
                     ended = ended[~s.founder[ended]]
-                s.remove(ended, self.t, "contract_end", cooldown)
-                self._log(s, ended, "exit", "contract_end")
-            m = s.members
-            may = m if p["founders_may_leave"] else m[~s.founder[m]]
+                if ended.size:
+                    s.remove(ended, self.t, "contract_end", cooldown)
+                    self._log(s, ended, "exit", "contract_end")
+            if p["founders_may_leave"]:
+                may = s.members
+            elif s.version == version:  # no one left: the guests screened above
+                may = guests
+            else:
+                m = s.members
+                may = m[~s.founder[m]]
+            if not may.size:
+                continue
             low = may[s.low_streak[may] >= p["patience"]]
             if low.size:
                 s.remove(low, self.t, "utility", cooldown)
@@ -1097,7 +1109,9 @@ class StationModel(mesa.Model):  # type: ignore[misc]
         rec = self.step_records
         cols = [rec[c] for c in STEP_COLUMNS]
         for s in self.stations:
-            s.years_member[s.members] += 1
+            m = s.members
+            if m.size:
+                s.years_member[m] += 1
             for col, val in zip(cols, step_values(self, s), strict=True):
                 col.append(val)
             now, tot = s.now, s.totals
