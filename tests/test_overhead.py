@@ -132,3 +132,32 @@ def test_mean_among_equals_the_mean_over_the_meshgrid() -> None:
         ii, jj = np.meshgrid(idx, idx, indexing="ij")
         off = ii != jj
         assert trust.mean_among(idx) == float(trust.get(ii[off], jj[off]).mean())
+
+
+def test_a_models_state_table_is_its_own_copy_of_the_scenarios() -> None:
+    """The listed states' table is made once per scenario; an event writing a column of one
+    model changes neither the next model's table nor the cached one."""
+    from stationsim.model.agents import StateTable, _listed_rows
+
+    m1 = _scripted("reference")
+    fresh = StateTable.from_rows(list(_listed_rows(m1.spec)))
+    while m1.running:
+        m1.step()  # the set event writes G2's capability in 2001
+    assert m1.states.capability[m1.index["G2"]] == 0.95
+    m1.states.blocs[0].append("X")
+    m1.states.alignment[:] = 1.0
+    m2 = StationModel(m1.spec, rng=0)
+    for name, col in vars(fresh).items():
+        got = getattr(m2.states, name)
+        if isinstance(col, np.ndarray):
+            assert got.dtype == col.dtype
+            np.testing.assert_array_equal(got, col)
+            assert not np.shares_memory(got, getattr(m1.states, name))
+        else:
+            assert got == col and got is not getattr(m1.states, name)
+
+
+def test_empty_sets_are_not_logged() -> None:
+    m = make_model(log_events=True)
+    m._log(m.stations[0], np.empty(0, dtype=np.int64), "refused", ["x"])  # no reasons needed
+    assert m.last_log == []

@@ -527,6 +527,8 @@ class StationModel(mesa.Model):  # type: ignore[misc]
         """Record an action: each state's last decision at the station (always; a refusal in
         negotiation is recorded there, from its codes) and :attr:`last_log`
         (when ``log_events``)."""
+        if not idx.size:  # no one: nothing to note or log
+            return
         if isinstance(reasons, str) and action in LAST_ACTIONS:
             station.note(idx, action, reasons, self.t)
         if not self.log_events:
