@@ -161,3 +161,17 @@ def test_empty_sets_are_not_logged() -> None:
     m = make_model(log_events=True)
     m._log(m.stations[0], np.empty(0, dtype=np.int64), "refused", ["x"])  # no reasons needed
     assert m.last_log == []
+
+
+def test_step_records_follow_the_rows_when_read_mid_run() -> None:
+    """The columns are made from the rows when asked; a read between steps is not kept."""
+    m = _scripted("reference")
+    assert m.step_records == {c: [] for c in outcomes.STEP_COLUMNS}
+    m.step()
+    first = m.step_records
+    assert first["step"] == [0, 0] and first["station"] == ["S", "T"]
+    m.step()
+    rec = m.step_records
+    assert rec["step"] == [0, 0, 1, 1]
+    assert list(rec) == list(outcomes.STEP_COLUMNS)
+    assert [tuple(rec[c][k] for c in rec) for k in range(4)] == m.step_rows

@@ -220,7 +220,9 @@ class StationModel(mesa.Model):  # type: ignore[misc]
         for i in range(self.n):
             State(self, i)
 
-        self.step_records: dict[str, list[Any]] = {c: [] for c in STEP_COLUMNS}
+        #: the step table's rows so far, one per station and step (:attr:`step_records`)
+        self.step_rows: list[tuple[Any, ...]] = []
+        self._records: tuple[int, dict[str, list[Any]]] | None = None
         self._open_and_close()  # stations open at the start take their founders
         self.running = True
 
@@ -230,6 +232,20 @@ class StationModel(mesa.Model):  # type: ignore[misc]
     def year(self) -> int:
         """Calendar year of the current step."""
         return self.start_year + self.t
+
+    @property
+    def step_records(self) -> dict[str, list[Any]]:
+        """The step table's columns so far (:data:`~stationsim.model.outcomes.STEP_COLUMNS`
+        -> one value per station and step), made from :attr:`step_rows` when asked (the
+        collect phase appends one tuple per station instead of one value per column)."""
+        rows = self.step_rows
+        c = self._records
+        if c is None or c[0] != len(rows):
+            cols = zip(*rows, strict=True) if rows else ([] for _ in STEP_COLUMNS)
+            c = (len(rows), {name: list(col)
+                             for name, col in zip(STEP_COLUMNS, cols, strict=True)})
+            self._records = c
+        return c[1]
 
     def touch(self) -> None:
         """Say that attribute columns were written directly, so cached columns are rebuilt.
@@ -1108,14 +1124,12 @@ class StationModel(mesa.Model):  # type: ignore[misc]
 
     def _collect(self) -> None:
         """The step's row of every station (:data:`~stationsim.model.outcomes.STEP_COLUMNS`)."""
-        rec = self.step_records
-        cols = [rec[c] for c in STEP_COLUMNS]
+        rows = self.step_rows
         for s in self.stations:
             m = s.members
             if m.size:
                 s.years_member[m] += 1
-            for col, val in zip(cols, step_values(self, s), strict=True):
-                col.append(val)
+            rows.append(step_values(self, s))
             now, tot = s.now, s.totals
             tot.applications += now.applications
             tot.admissions += now.admissions
