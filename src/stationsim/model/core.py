@@ -53,6 +53,11 @@ IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
+#: the applicants of a station no one applies to (read only: shared by every step)
+_NO_ONE: IntArray = np.empty(0, dtype=np.int64)
+_NO_ONE.flags.writeable = False
+
+
 class Params(dict[str, Any]):
     """Parameter values by name; counts assignments so derived columns can be cached."""
 
@@ -763,20 +768,19 @@ class StationModel(mesa.Model):  # type: ignore[misc]
             sv = self.station_view(s)
             terms = sv.quote if sv.quote is not None else s.rule.quote(self.view(s), every)
             if kern is not None:  # the compiled engine: the same arithmetic
-                rows.append(kern.entrant_row(self, s, terms, cand))
+                rows.append(kern.entrant_row(self, s, terms, cand, sv))
                 keys.append(k)
                 continue
             util = self.guest_utility(s, every, terms, entrant=True)
             rows.append(np.where(cand, util, -np.inf))
             keys.append(k)
-        choice: dict[int, IntArray] = {k: np.empty(0, dtype=np.int64)
-                                       for k in range(len(self.stations))}
+        choice: dict[int, IntArray] = dict.fromkeys(range(len(self.stations)), _NO_ONE)
         if len(rows) == 1 or (rows and not self.exclusive):
             for k, u in zip(keys, rows, strict=True):
                 choice[k] = (u > 0).nonzero()[0].astype(np.int64)
         elif rows:
-            util = np.stack(rows)
-            best = np.argmax(util, axis=0)
+            util = np.array(rows)  # as np.stack of the equal-length rows
+            best = util.argmax(axis=0)
             ok = util[best, every] > 0
             for r, k in enumerate(keys):
                 choice[k] = (ok & (best == r)).nonzero()[0].astype(np.int64)
@@ -1141,9 +1145,16 @@ class StationModel(mesa.Model):  # type: ignore[misc]
 def _kernels() -> Any:
     """The compiled engine's module (:mod:`stationsim.model.kernels`), imported on first use
     so that numba is imported only by models that run with ``engine = "compiled"``."""
-    from stationsim.model import kernels
+    got = _KERNELS.get("kernels")
+    if got is None:
+        from stationsim.model import kernels
 
-    return kernels
+        got = _KERNELS["kernels"] = kernels
+    return got
+
+
+#: the kernels' module once imported (:func:`_kernels`)
+_KERNELS: dict[str, Any] = {}
 
 
 def _host_pairs(blk: TrustBlock, hp: int, t: FloatArray) -> tuple[FloatArray, FloatArray]:
