@@ -175,3 +175,45 @@ def test_step_records_follow_the_rows_when_read_mid_run() -> None:
     assert rec["step"] == [0, 0, 1, 1]
     assert list(rec) == list(outcomes.STEP_COLUMNS)
     assert [tuple(rec[c][k] for c in rec) for k in range(4)] == m.step_rows
+
+
+@pytest.mark.parametrize("engine", ["reference", "compiled"])
+@pytest.mark.parametrize("name", ["css_vs_iss", "two_blocs_2020s"])
+def test_participants_mean_trust_from_the_block_is_mean_among(
+        monkeypatch: pytest.MonkeyPatch, engine: str, name: str) -> None:
+    """At the end of runs, the runs table's mean trust among participants equals
+    ``Trust.mean_among`` to the bit, from the last block when valid; after trust or an
+    attribute changes, it is read afresh (and still equal)."""
+    scn = stationsim.with_overrides(
+        stationsim.load_scenario(ROOT / "scenarios" / f"{name}.toml"),
+        {"parameters.engine": engine})
+    fresh: list[int] = []
+    mean_among = Trust.mean_among
+
+    def spy(self: Trust, idx: np.ndarray) -> float:
+        fresh.append(1)
+        return mean_among(self, idx)
+
+    checked = 0
+    for seed in range(3):
+        m = StationModel(scn, rng=seed)
+        m.run()
+        monkeypatch.setattr(Trust, "mean_among", spy)
+        for s in m.stations:
+            if s.members.size:
+                got = m.participants_mean_trust(s)
+                assert got == mean_among(m.trust, s.participants)
+                checked += 1
+        monkeypatch.undo()
+        m2 = StationModel(scn, rng=seed)
+        m2.run()
+        for model, change in ((m, "trust"), (m2, "alignment")):
+            s = next(s for s in model.stations if s.members.size)
+            h, g = int(s.host), int(s.members[0])
+            if change == "trust":
+                set_trust(model, model.states.iso3[g], model.states.iso3[h], 0.0)
+            else:  # the baseline moves (attributes are read live)
+                model.states.alignment[g] = -model.states.alignment[h]
+                model.touch()
+            assert model.participants_mean_trust(s) == mean_among(model.trust, s.participants)
+    assert checked and len(fresh) < checked  # the blocks served some

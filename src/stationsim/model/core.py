@@ -45,7 +45,7 @@ from stationsim.model.events import EVENTS
 from stationsim.model.outcomes import STEP_COLUMNS, step_values
 from stationsim.model.scenario import AUTO_RULE, EventSpec, Scenario
 from stationsim.model.stations import LAST_ACTIONS, Station, StepCounts
-from stationsim.model.trust import PairSet, Trust, TrustBlock, fmean
+from stationsim.model.trust import PairSet, Trust, TrustBlock, fmean, offdiag
 from stationsim.model.views import RuleView
 from stationsim.rules.base import REASON_CODE, REFUSAL_REASONS, Decision, Rule, Terms
 
@@ -192,6 +192,8 @@ class StationModel(mesa.Model):  # type: ignore[misc]
         self._station_views: dict[str, _StationView] = {}
         self._attr_cache: tuple[tuple[int, int], FloatArray, FloatArray] | None = None
         self._blocks: dict[str, TrustBlock] = {}
+        #: (trust, attribute and parameter versions) when the blocks were last drifted
+        self._blocks_key: tuple[int, int, int] | None = None
         self._rule_views: dict[str, RuleView] = {}
         #: evidence each state's record holds (trust_update = belief): observations so far,
         #: each weighted by the observed state's transparency
@@ -949,6 +951,7 @@ class StationModel(mesa.Model):  # type: ignore[misc]
         self.trust.drift(drift)
         for b in blocks.values():
             b.drifted(drift)
+        self._blocks_key = (self.trust.version, self.attr_version, self.p.version)
 
     # phase 4b --------------------------------------------------------------
 
@@ -1125,6 +1128,24 @@ class StationModel(mesa.Model):  # type: ignore[misc]
         keep = s.member[blk.parts]
         keep[blk.parts == s.host] = True
         return fmean(blk.current[keep[blk.oi] & keep[blk.ji]])
+
+    def participants_mean_trust(self, s: Station) -> float:
+        """``trust.mean_among(s.participants)``: from this step's block of the station while
+        trust, attributes and parameters are unchanged since it was drifted (its pairs'
+        trust is :meth:`Trust.get`'s, taken in the same order, so the mean is the same to
+        the bit), else read afresh."""
+        parts = s.participants
+        blk = self._blocks.get(s.name)
+        if (blk is None or parts.size < 2
+                or self._blocks_key != (self.trust.version, self.attr_version, self.p.version)):
+            return self.trust.mean_among(parts)
+        k = blk.k
+        pos = blk.parts.searchsorted(parts)
+        if pos.max() >= k or (blk.parts[pos] != parts).any():  # someone joined since
+            return self.trust.mean_among(parts)
+        oi, ji = offdiag(int(parts.size))  # ordered pairs as mean_among takes them
+        a, b = pos[oi], pos[ji]
+        return fmean(blk.current[a * (k - 1) + b - (b > a)])
 
     def _collect(self) -> None:
         """The step's row of every station (:data:`~stationsim.model.outcomes.STEP_COLUMNS`)."""

@@ -235,7 +235,7 @@ _station("host_cost_share", "float", "fraction of operating cost", "host's share
          "Foley 2014 (H1, H6)", lambda e: e.s.host_share())
 _station("mean_member_trust", "float", "trust (0-1)", "mean trust among members",
          "Wu 2016 (H3)",
-         lambda e: e.model.trust.mean_among(e.parts) if e.n_m else 0.0)
+         lambda e: e.model.participants_mean_trust(e.s) if e.n_m else 0.0)
 _station("member_trust_in_host", "float", "trust (0-1)", "members' mean trust in the host",
          "Wu 2016 (H3)", lambda e: e.model.member_trust_in_host(e.s))
 _station("applications", "int", "count over run", "applications", "Li & Mayer 2023 (H5)",
