@@ -196,12 +196,14 @@ class StationEnd:
         self.n_m = int(self.m.size)
         self.is_open = s.is_open(self.last_year)
         self.cap = model.capability
+        self._of_members: tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]] | None = None
 
     def count(self, cls: str) -> int:
         """Members of class ``cls`` (:data:`MEMBER_CLASSES`)."""
-        m = self.m
-        mask = MEMBER_CLASSES[cls](self.cap[m], self.model.developing[m], self.model.p)
-        return int(mask.sum())
+        if self._of_members is None:
+            self._of_members = (self.cap[self.m], self.model.developing[self.m])
+        cap, dev = self._of_members
+        return int(MEMBER_CLASSES[cls](cap, dev, self.model.p).sum())
 
     def first_guest(self) -> tuple[float, bool]:
         """Years from opening to the first non-founding guest, and whether censored."""
@@ -211,6 +213,17 @@ class StationEnd:
         open_years = max(0, min(s.close_at, self.last_year + 1)
                          - max(s.open_from, model.start_year))
         return float(open_years), True
+
+
+def _count(mask: npt.NDArray[np.bool_]) -> int:
+    """``int(mask.sum())`` of a boolean mask."""
+    return int(np.count_nonzero(mask))
+
+
+def _share(mask: npt.NDArray[np.bool_]) -> float:
+    """``float(mask.mean())`` of a non-empty boolean mask (numpy sums it as float64, exactly,
+    and divides by the count: the same value)."""
+    return np.count_nonzero(mask) / mask.size
 
 
 def _station(name: str, dtype: Dtype, unit: str, label: str, serves: str,
@@ -250,7 +263,7 @@ _station("exits", "int", "count over run", "exits", "bookkeeping",
          lambda e: e.s.totals.exits)
 _station("ever_guests", "int", "states (founders excluded)", "guests ever admitted",
          "H5, Foley 2014",
-         lambda e: int(((e.s.n_joins > 0) & ~e.s.founder).sum()))
+         lambda e: _count((e.s.n_joins > 0) & ~e.s.founder))
 _station("years_to_first_guest", "float", "years from opening (censored: run end)",
          "time to first guest", "pattern: time to a station's first guest",
          lambda e: e.first_guest()[0], censored_by="first_guest_censored")
@@ -258,10 +271,10 @@ _station("first_guest_censored", "bool", "share of runs (0/1)", "no guest during
          "pattern: time to a station's first guest", lambda e: e.first_guest()[1])
 _station("regional_share", "float", "fraction of members", "regional share of members",
          "Foley 2014 (H1)",
-         lambda e: float(e.model.regional(e.m, e.s.host).mean()) if e.n_m else 0.0)
+         lambda e: _share(e.model.regional(e.m, e.s.host)) if e.n_m else 0.0)
 _station("developing_share", "float", "fraction of members", "developing share of members",
          "Foley 2014 (H1)",
-         lambda e: float(e.model.developing[e.m].mean()) if e.n_m else 0.0)
+         lambda e: _share(e.model.developing[e.m]) if e.n_m else 0.0)
 _station("capacity_used", "float", "fraction of guest slots", "capacity used", "H1",
          lambda e: e.n_m / e.s.capacity if e.s.capacity else 0.0)
 _station("capable_members", "int", "states", "capable members", "Cheng 2009 (H3, H4)",
@@ -282,7 +295,7 @@ for _k, _kind in enumerate(SELLER_KINDS):
              "model v2: seat market (Soyuz seats; Axiom)",
              (lambda k: (lambda e: int(e.s.seats_sold[k])))(_k))
 _station("guest_flyers", "int", "states", "states whose national flew as a guest",
-         "model v2: seat market; pattern: who flies", lambda e: int((e.s.flights > 0).sum()))
+         "model v2: seat market; pattern: who flies", lambda e: _count(e.s.flights > 0))
 _station("seat_revenue", "float", "utility units, summed over run",
          "host's revenue from seats", "model v2: host objectives (revenue)",
          lambda e: float(e.s.seat_revenue))
@@ -290,7 +303,7 @@ _station("payloads_flown", "int", "experiments over run",
          "experiments flown through announcements of opportunity",
          "model v2: payloads (CSS AO 2019; KiboCUBE)", lambda e: int(e.s.payloads.sum()))
 _station("payload_states", "int", "states", "states that flew an experiment",
-         "model v2: payloads; pattern: who takes part", lambda e: int((e.s.payloads > 0).sum()))
+         "model v2: payloads; pattern: who takes part", lambda e: _count(e.s.payloads > 0))
 
 
 def _refusals_for(code: int) -> Callable[[StationEnd], int]:
@@ -453,7 +466,8 @@ def _steps(values: npt.NDArray[np.int64], offset: int = 0) -> pd.arrays.IntegerA
 def _roles(model: Any) -> npt.NDArray[Any]:
     out = []
     for s in model.stations:
-        r = np.where(s.founder, "founder", "guest").astype(object)
+        r = np.full(s.founder.size, "guest", dtype=object)  # as np.where(...).astype(object)
+        r[s.founder] = "founder"
         r[s.host] = "host"
         out.append(r)
     return np.concatenate(out)
