@@ -138,7 +138,11 @@ class Station:
     now: StepCounts = field(default_factory=StepCounts)
     #: incremented by every change of membership (admit, remove)
     version: int = 0
-    _cache: tuple[int, IntArray, IntArray, IntArray] | None = field(default=None, repr=False)
+    #: the membership version :attr:`members` and the participants were listed at (-1: never)
+    _listed: int = field(default=-1, repr=False, compare=False)
+    _members: IntArray = field(init=False, repr=False, compare=False)
+    _participants: IntArray = field(init=False, repr=False, compare=False)
+    _sorted: IntArray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         n = self.n
@@ -228,41 +232,45 @@ class Station:
         """Whether the station operates in ``year`` (``open_from <= year < close_at``)."""
         return self.open_from <= year < self.close_at
 
-    def _lists(self) -> tuple[int, IntArray, IntArray, IntArray]:
-        """Members, participants and sorted participants, cached per membership version.
+    def _list(self) -> None:
+        """List the members, participants and sorted participants, kept per membership
+        version (read by the properties below without a call while it holds).
 
         ``member`` is written only by :meth:`admit` and :meth:`remove`, which
-        bump ``version``; the cached arrays must not be modified.
+        bump ``version``; the listed arrays must not be modified.
         """
-        c = self._cache
-        if c is None or c[0] != self.version:
-            m = self.member.nonzero()[0]
-            parts = np.empty(m.size + 1, dtype=np.int64)
-            parts[0] = self.host
-            parts[1:] = m
-            pos = int(m.searchsorted(self.host))
-            ordered = np.empty(m.size + 1, dtype=np.int64)
-            ordered[:pos] = m[:pos]
-            ordered[pos] = self.host
-            ordered[pos + 1:] = m[pos:]
-            c = (self.version, m, parts, ordered)
-            self._cache = c
-        return c
+        m = self.member.nonzero()[0]
+        parts = np.empty(m.size + 1, dtype=np.int64)
+        parts[0] = self.host
+        parts[1:] = m
+        pos = int(m.searchsorted(self.host))
+        ordered = np.empty(m.size + 1, dtype=np.int64)
+        ordered[:pos] = m[:pos]
+        ordered[pos] = self.host
+        ordered[pos + 1:] = m[pos:]
+        self._members, self._participants, self._sorted = m, parts, ordered
+        self._listed = self.version
 
     @property
     def members(self) -> IntArray:
         """Indices of current guest members (founders included, host excluded)."""
-        return self._lists()[1]
+        if self._listed != self.version:
+            self._list()
+        return self._members
 
     @property
     def participants(self) -> IntArray:
         """The host followed by the current members."""
-        return self._lists()[2]
+        if self._listed != self.version:
+            self._list()
+        return self._participants
 
     @property
     def participants_sorted(self) -> IntArray:
         """The host and the current members, in index order."""
-        return self._lists()[3]
+        if self._listed != self.version:
+            self._list()
+        return self._sorted
 
     @property
     def free_slots(self) -> int:
