@@ -217,3 +217,24 @@ def test_participants_mean_trust_from_the_block_is_mean_among(
                 model.touch()
             assert model.participants_mean_trust(s) == mean_among(model.trust, s.participants)
     assert checked and len(fresh) < checked  # the blocks served some
+
+
+def test_guest_contributions_follow_admit_renew_and_remove() -> None:
+    """The sum of dues is kept per terms version; every write of ``due`` bumps it."""
+    from stationsim.rules.base import Terms
+
+    m = _scripted("reference")
+    s = m.stations[0]
+    idx = np.array([m.index["G1"], m.index["G3"]], dtype=np.int64)
+
+    def fresh() -> float:
+        return float(s.due[s.members].sum())
+
+    assert s.guest_contributions() == fresh() == 0.0
+    s.admit(Terms(idx, np.array([0.25, 0.5]), np.array([1.0, 1.0]), np.array([9, 9])), 0)
+    assert s.guest_contributions() == fresh() == 0.75
+    s.renew(Terms(idx[:1], np.array([0.125]), np.array([1.0]), np.array([9])))
+    assert s.guest_contributions() == fresh() == 0.625
+    s.remove(idx[1:], 1, "utility", 0)
+    assert s.guest_contributions() == fresh() == 0.125
+    assert s.host_share() == max(0.0, s.operating_cost - 0.125) / s.operating_cost

@@ -138,6 +138,10 @@ class Station:
     now: StepCounts = field(default_factory=StepCounts)
     #: incremented by every change of membership (admit, remove)
     version: int = 0
+    #: incremented by every change of terms (admit, renew, remove): ``due`` is written only
+    #: there, so :meth:`guest_contributions` is kept per terms version
+    terms_version: int = 0
+    _paid: tuple[int, float] = field(default=(-1, 0.0), repr=False, compare=False)
     #: the membership version :attr:`members` and the participants were listed at (-1: never)
     _listed: int = field(default=-1, repr=False, compare=False)
     _members: IntArray = field(init=False, repr=False, compare=False)
@@ -278,8 +282,11 @@ class Station:
         return max(0, self.capacity - int(self.members.size))
 
     def guest_contributions(self) -> float:
-        """Sum of members' dues per step."""
-        return float(self.due[self.members].sum())
+        """Sum of members' dues per step (summed once per terms version)."""
+        c = self._paid
+        if c[0] != self.terms_version:
+            c = self._paid = (self.terms_version, float(self.due[self.members].sum()))
+        return c[1]
 
     def host_share(self, extra: float = 0.0) -> float:
         """Host's share of the station's cost, after ``extra`` more guest contribution.
@@ -297,6 +304,7 @@ class Station:
         if idx.size == 0:
             return
         self.version += 1
+        self.terms_version += 1
         self.member[idx] = True
         self.join_step[idx] = step
         first = self.first_join_step[idx] < 0
@@ -311,6 +319,7 @@ class Station:
 
     def renew(self, terms: Terms) -> None:
         """Replace the terms of current members ``terms.idx``."""
+        self.terms_version += 1
         self.due[terms.idx] = terms.due
         self.rights[terms.idx] = terms.rights
         self.contract_end[terms.idx] = terms.contract_end
@@ -340,6 +349,7 @@ class Station:
         if idx.size == 0:
             return
         self.version += 1
+        self.terms_version += 1
         self.member[idx] = False
         self.exit_step[idx] = step
         for i in idx.tolist():
