@@ -562,7 +562,7 @@ def membership_table(model: Any) -> pd.DataFrame:
     utility is what it realised from that station over the run.  Built from
     whole columns (one DataFrame), since every replication makes one.
     """
-    return pd.DataFrame(membership_columns(model))
+    return pd.DataFrame(membership_columns(model), copy=False)  # the columns are new arrays
 
 
 def membership_columns(model: Any) -> dict[str, Any]:
