@@ -57,10 +57,39 @@ class StateTable:
 
     @classmethod
     def build(cls, scn: Scenario, rng: np.random.Generator) -> StateTable:
-        """Listed states first, then generated groups drawn from ``rng``."""
+        """Listed states first, then generated groups drawn from ``rng``.
+
+        A scenario without generated groups gives the same table every time: it
+        is made once per scenario and each model gets a copy (:meth:`copy`).
+        """
+        if not scn.generate:
+            got = _TABLES.get(id(scn.states))
+            if got is None or got[0] is not scn.states:
+                if len(_TABLES) >= 64:
+                    _TABLES.clear()
+                got = (scn.states, cls.from_rows(list(_listed_rows(scn))))
+                _TABLES[id(scn.states)] = got
+            return got[1].copy()
         rows: list[dict[str, object]] = list(_listed_rows(scn))
         for gen in scn.generate:
             rows.extend(_generate(gen, rng))
+        return cls.from_rows(rows)
+
+    def copy(self) -> StateTable:
+        """A copy that shares no array or list with this table (events write columns)."""
+        return StateTable(
+            iso3=list(self.iso3), name=list(self.name), capability=self.capability.copy(),
+            reciprocity=self.reciprocity.copy(), transparency=self.transparency.copy(),
+            military_fusion=self.military_fusion.copy(),
+            political_reciprocity=self.political_reciprocity.copy(),
+            alignment=self.alignment.copy(), developing=self.developing.copy(),
+            region=list(self.region), continent=list(self.continent),
+            blocs=[list(b) for b in self.blocs], asset_names=list(self.asset_names),
+            assets=self.assets.copy())
+
+    @classmethod
+    def from_rows(cls, rows: list[dict[str, object]]) -> StateTable:
+        """The table of states given as dicts (a listed state's ``model_dump``)."""
         asset_names = sorted({"money"} | {a for r in rows for a in r["assets"]})  # type: ignore[attr-defined]
         dims = max((len(r["alignment"]) if isinstance(r["alignment"], list) else 1)
                    for r in rows)
@@ -96,6 +125,10 @@ class StateTable:
 #: kept with it so the identity stays valid: a model is built once per replication, and
 #: ``model_dump`` of every listed state was most of the cost of building one
 _LISTED: dict[int, tuple[object, list[dict[str, object]]]] = {}
+
+
+#: the table of a scenario's listed states, when it generates none (keyed as :data:`_LISTED`)
+_TABLES: dict[int, tuple[object, StateTable]] = {}
 
 
 def _listed_rows(scn: Scenario) -> list[dict[str, object]]:

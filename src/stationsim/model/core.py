@@ -45,13 +45,18 @@ from stationsim.model.events import EVENTS
 from stationsim.model.outcomes import STEP_COLUMNS, step_values
 from stationsim.model.scenario import AUTO_RULE, EventSpec, Scenario
 from stationsim.model.stations import LAST_ACTIONS, Station, StepCounts
-from stationsim.model.trust import PairSet, Trust, TrustBlock
+from stationsim.model.trust import PairSet, Trust, TrustBlock, fmean, offdiag
 from stationsim.model.views import RuleView
 from stationsim.rules.base import REASON_CODE, REFUSAL_REASONS, Decision, Rule, Terms
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
+
+#: the applicants of a station no one applies to (read only: shared by every step)
+_NO_ONE: IntArray = np.empty(0, dtype=np.int64)
+_NO_ONE.flags.writeable = False
+
 
 class Params(dict[str, Any]):
     """Parameter values by name; counts assignments so derived columns can be cached."""
@@ -187,6 +192,8 @@ class StationModel(mesa.Model):  # type: ignore[misc]
         self._station_views: dict[str, _StationView] = {}
         self._attr_cache: tuple[tuple[int, int], FloatArray, FloatArray] | None = None
         self._blocks: dict[str, TrustBlock] = {}
+        #: (trust, attribute and parameter versions) when the blocks were last drifted
+        self._blocks_key: tuple[int, int, int] | None = None
         self._rule_views: dict[str, RuleView] = {}
         #: evidence each state's record holds (trust_update = belief): observations so far,
         #: each weighted by the observed state's transparency
@@ -220,7 +227,9 @@ class StationModel(mesa.Model):  # type: ignore[misc]
         for i in range(self.n):
             State(self, i)
 
-        self.step_records: dict[str, list[Any]] = {c: [] for c in STEP_COLUMNS}
+        #: the step table's rows so far, one per station and step (:attr:`step_records`)
+        self.step_rows: list[tuple[Any, ...]] = []
+        self._records: tuple[int, dict[str, list[Any]]] | None = None
         self._open_and_close()  # stations open at the start take their founders
         self.running = True
 
@@ -230,6 +239,20 @@ class StationModel(mesa.Model):  # type: ignore[misc]
     def year(self) -> int:
         """Calendar year of the current step."""
         return self.start_year + self.t
+
+    @property
+    def step_records(self) -> dict[str, list[Any]]:
+        """The step table's columns so far (:data:`~stationsim.model.outcomes.STEP_COLUMNS`
+        -> one value per station and step), made from :attr:`step_rows` when asked (the
+        collect phase appends one tuple per station instead of one value per column)."""
+        rows = self.step_rows
+        c = self._records
+        if c is None or c[0] != len(rows):
+            cols = zip(*rows, strict=True) if rows else ([] for _ in STEP_COLUMNS)
+            c = (len(rows), {name: list(col)
+                             for name, col in zip(STEP_COLUMNS, cols, strict=True)})
+            self._records = c
+        return c[1]
 
     def touch(self) -> None:
         """Say that attribute columns were written directly, so cached columns are rebuilt.
@@ -490,7 +513,7 @@ class StationModel(mesa.Model):  # type: ignore[misc]
             return 0.0
         # the host's dense column (the same arithmetic as ``trust.get``; read once per trust
         # version and reused by the next step's evaluation)
-        return float(self.trust_in_host(m, s.host).mean())
+        return fmean(self.host_view(s.host).read(self.trust, "col")[m])
 
     def trust_screen(self, station: Station, threshold: float) -> float:
         """Trust the host requires, lowered under the UN channel (seed 004)."""
@@ -527,6 +550,8 @@ class StationModel(mesa.Model):  # type: ignore[misc]
         """Record an action: each state's last decision at the station (always; a refusal in
         negotiation is recorded there, from its codes) and :attr:`last_log`
         (when ``log_events``)."""
+        if not idx.size:  # no one: nothing to note or log
+            return
         if isinstance(reasons, str) and action in LAST_ACTIONS:
             station.note(idx, action, reasons, self.t)
         if not self.log_events:
@@ -661,6 +686,8 @@ class StationModel(mesa.Model):  # type: ignore[misc]
         take part in the evaluate phase of the same step like anyone else.
         """
         year, every, t = self.year, self.everyone, self.t
+        if not any(s.is_open(year) for s in self.stations if s.name in self.heirs):
+            return  # no successor open yet: its offer waits
         free = np.ones(self.n, dtype=bool)
         if self.exclusive:
             for s in self.stations:
@@ -697,9 +724,7 @@ class StationModel(mesa.Model):  # type: ignore[misc]
         """A newly banned member leaves: the non-host party, or the ban's target."""
         for ia, ib in self.bans_in_force():
             for s in self.stations:
-                inside = {ia: ia == s.host or bool(s.member[ia]),
-                          ib: ib == s.host or bool(s.member[ib])}
-                if inside[ia] and inside[ib]:
+                if ((ia == s.host or s.member[ia]) and (ib == s.host or s.member[ib])):
                     leaver = ia if ib == s.host else ib
                     s.remove(np.array([leaver]), self.t, "ban", int(self.p["reapply_cooldown"]))
                     self._log(s, np.array([leaver]), "exit", "ban")
@@ -745,20 +770,19 @@ class StationModel(mesa.Model):  # type: ignore[misc]
             sv = self.station_view(s)
             terms = sv.quote if sv.quote is not None else s.rule.quote(self.view(s), every)
             if kern is not None:  # the compiled engine: the same arithmetic
-                rows.append(kern.entrant_row(self, s, terms, cand))
+                rows.append(kern.entrant_row(self, s, terms, cand, sv))
                 keys.append(k)
                 continue
             util = self.guest_utility(s, every, terms, entrant=True)
             rows.append(np.where(cand, util, -np.inf))
             keys.append(k)
-        choice: dict[int, IntArray] = {k: np.empty(0, dtype=np.int64)
-                                       for k in range(len(self.stations))}
+        choice: dict[int, IntArray] = dict.fromkeys(range(len(self.stations)), _NO_ONE)
         if len(rows) == 1 or (rows and not self.exclusive):
             for k, u in zip(keys, rows, strict=True):
                 choice[k] = (u > 0).nonzero()[0].astype(np.int64)
         elif rows:
-            util = np.stack(rows)
-            best = np.argmax(util, axis=0)
+            util = np.array(rows)  # as np.stack of the equal-length rows
+            best = util.argmax(axis=0)
             ok = util[best, every] > 0
             for r, k in enumerate(keys):
                 choice[k] = (ok & (best == r)).nonzero()[0].astype(np.int64)
@@ -948,6 +972,7 @@ class StationModel(mesa.Model):  # type: ignore[misc]
         self.trust.drift(drift)
         for b in blocks.values():
             b.drifted(drift)
+        self._blocks_key = (self.trust.version, self.attr_version, self.p.version)
 
     # phase 4b --------------------------------------------------------------
 
@@ -1063,25 +1088,29 @@ class StationModel(mesa.Model):  # type: ignore[misc]
         """
         p = self.p
         cooldown = int(p["reapply_cooldown"])
+        year = self.year
+        expel_defaults, expel_trust = p["expel_defaults"], p["expel_trust"]
         for s in self.stations:
             m = s.members
-            if m.size == 0 or not s.is_open(self.year):
+            if m.size == 0 or not s.is_open(year):
                 continue
             guest = ~s.founder[m]
             guests = m[guest]
-            expel = np.zeros(guests.size, dtype=bool)
-            if p["expel_defaults"] > 0:
-                expel |= s.default_streak[guests] >= p["expel_defaults"]
-            blk = self._blocks.get(s.name)
-            if blk is not None and blk.k == m.size + 1:
-                trust = _host_pairs(blk, int(m.searchsorted(s.host)), blk.current)[0][guest]
-            else:
-                trust = self.host_trust(s.host, guests)
-            expel |= trust < p["expel_trust"]
-            # (removing or logging no one does nothing, so empty sets are skipped)
-            if expel.any():
-                s.remove(guests[expel], self.t, "expelled", cooldown)
-                self._log(s, guests[expel], "exit", "expelled")
+            version = s.version
+            # (screening, removing or logging no one does nothing, so empty sets are skipped)
+            if guests.size:
+                blk = self._blocks.get(s.name)
+                if blk is not None and blk.k == m.size + 1:  # the host's row of the block
+                    hp, k1 = int(m.searchsorted(s.host)), blk.k - 1
+                    trust = blk.current[hp * k1:(hp + 1) * k1][guest]
+                else:
+                    trust = self.host_trust(s.host, guests)
+                expel = trust < expel_trust
+                if expel_defaults > 0:
+                    expel |= s.default_streak[guests] >= expel_defaults
+                if expel.any():
+                    s.remove(guests[expel], self.t, "expelled", cooldown)
+                    self._log(s, guests[expel], "exit", "expelled")
             ended, renewed = self._review(s)
             if renewed.idx.size:
                 s.renew(renewed)
@@ -1090,10 +1119,18 @@ class StationModel(mesa.Model):  # type: ignore[misc]
                     bound = ended[s.founder[ended]]
                     s.contract_end[bound] = self.t + int(p["contract_steps"])
                     ended = ended[~s.founder[ended]]
-                s.remove(ended, self.t, "contract_end", cooldown)
-                self._log(s, ended, "exit", "contract_end")
-            m = s.members
-            may = m if p["founders_may_leave"] else m[~s.founder[m]]
+                if ended.size:
+                    s.remove(ended, self.t, "contract_end", cooldown)
+                    self._log(s, ended, "exit", "contract_end")
+            if p["founders_may_leave"]:
+                may = s.members
+            elif s.version == version:  # no one left: the guests screened above
+                may = guests
+            else:
+                m = s.members
+                may = m[~s.founder[m]]
+            if not may.size:
+                continue
             low = may[s.low_streak[may] >= p["patience"]]
             if low.size:
                 s.remove(low, self.t, "utility", cooldown)
@@ -1108,19 +1145,37 @@ class StationModel(mesa.Model):  # type: ignore[misc]
         if blk is None or parts.size < 2:
             return self.trust.mean_among(s.participants)
         if blk.k == parts.size:
-            return float(blk.current.mean())
+            return fmean(blk.current)
         keep = s.member[blk.parts]
         keep[blk.parts == s.host] = True
-        return float(blk.current[keep[blk.oi] & keep[blk.ji]].mean())
+        return fmean(blk.current[keep[blk.oi] & keep[blk.ji]])
+
+    def participants_mean_trust(self, s: Station) -> float:
+        """``trust.mean_among(s.participants)``: from this step's block of the station while
+        trust, attributes and parameters are unchanged since it was drifted (its pairs'
+        trust is :meth:`Trust.get`'s, taken in the same order, so the mean is the same to
+        the bit), else read afresh."""
+        parts = s.participants
+        blk = self._blocks.get(s.name)
+        if (blk is None or parts.size < 2
+                or self._blocks_key != (self.trust.version, self.attr_version, self.p.version)):
+            return self.trust.mean_among(parts)
+        k = blk.k
+        pos = blk.parts.searchsorted(parts)
+        if pos.max() >= k or (blk.parts[pos] != parts).any():  # someone joined since
+            return self.trust.mean_among(parts)
+        oi, ji = offdiag(int(parts.size))  # ordered pairs as mean_among takes them
+        a, b = pos[oi], pos[ji]
+        return fmean(blk.current[a * (k - 1) + b - (b > a)])
 
     def _collect(self) -> None:
         """The step's row of every station (:data:`~stationsim.model.outcomes.STEP_COLUMNS`)."""
-        rec = self.step_records
-        cols = [rec[c] for c in STEP_COLUMNS]
+        rows = self.step_rows
         for s in self.stations:
-            s.years_member[s.members] += 1
-            for col, val in zip(cols, step_values(self, s), strict=True):
-                col.append(val)
+            m = s.members
+            if m.size:
+                s.years_member[m] += 1
+            rows.append(step_values(self, s))
             now, tot = s.now, s.totals
             tot.applications += now.applications
             tot.admissions += now.admissions
@@ -1132,9 +1187,16 @@ class StationModel(mesa.Model):  # type: ignore[misc]
 def _kernels() -> Any:
     """The compiled engine's module (:mod:`stationsim.model.kernels`), imported on first use
     so that numba is imported only by models that run with ``engine = "compiled"``."""
-    from stationsim.model import kernels
+    got = _KERNELS.get("kernels")
+    if got is None:
+        from stationsim.model import kernels
 
-    return kernels
+        got = _KERNELS["kernels"] = kernels
+    return got
+
+
+#: the kernels' module once imported (:func:`_kernels`)
+_KERNELS: dict[str, Any] = {}
 
 
 def _rule_kernels() -> Any:

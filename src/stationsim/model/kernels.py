@@ -511,11 +511,13 @@ def deliver_and_learn_station(model: Any, s: Any, m: IntArray, blocks: dict[str,
     return seen
 
 
-def entrant_row(model: Any, s: Any, terms: Any, cand: BoolArray) -> FloatArray:
+def entrant_row(model: Any, s: Any, terms: Any, cand: BoolArray, sv: Any = None) -> FloatArray:
     """``np.where(cand, guest_utility(s, everyone, terms, entrant=True), -inf)`` of
-    ``StationModel._evaluate`` through :func:`entrant_utility`."""
+    ``StationModel._evaluate`` through :func:`entrant_utility` (``sv``: the station's
+    view, ``model.station_view(s)``, if the caller has it)."""
     p = model.p
-    sv = model.station_view(s)
+    if sv is None:
+        sv = model.station_view(s)
     access, learn_value = sv.pool(model, s)
     prestige = model._attr_columns()[1]
     hv = model.host_view(s.host)

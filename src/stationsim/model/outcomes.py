@@ -105,6 +105,8 @@ class OutcomeRegistry(Mapping[str, Outcome]):
         #: ``scope(scope, computed)`` lists, built on first use and dropped by :meth:`add`
         #: (the tables and the collect phase ask for them every replication and step)
         self._scopes: dict[tuple[Scope, bool], tuple[Outcome, ...]] = {}
+        #: incremented by every :meth:`add`
+        self.version = 0
 
     def add(self, outcome: Outcome) -> Outcome:
         """Declare an outcome (a rule or module may add its own)."""
@@ -113,6 +115,7 @@ class OutcomeRegistry(Mapping[str, Outcome]):
             raise ValueError(f"outcome {key} is declared twice")
         self._items[key] = outcome
         self._scopes.clear()
+        self.version += 1
         return outcome
 
     def __getitem__(self, key: str) -> Outcome:
@@ -193,12 +196,14 @@ class StationEnd:
         self.n_m = int(self.m.size)
         self.is_open = s.is_open(self.last_year)
         self.cap = model.capability
+        self._of_members: tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]] | None = None
 
     def count(self, cls: str) -> int:
         """Members of class ``cls`` (:data:`MEMBER_CLASSES`)."""
-        m = self.m
-        mask = MEMBER_CLASSES[cls](self.cap[m], self.model.developing[m], self.model.p)
-        return int(mask.sum())
+        if self._of_members is None:
+            self._of_members = (self.cap[self.m], self.model.developing[self.m])
+        cap, dev = self._of_members
+        return int(MEMBER_CLASSES[cls](cap, dev, self.model.p).sum())
 
     def first_guest(self) -> tuple[float, bool]:
         """Years from opening to the first non-founding guest, and whether censored."""
@@ -208,6 +213,17 @@ class StationEnd:
         open_years = max(0, min(s.close_at, self.last_year + 1)
                          - max(s.open_from, model.start_year))
         return float(open_years), True
+
+
+def _count(mask: npt.NDArray[np.bool_]) -> int:
+    """``int(mask.sum())`` of a boolean mask."""
+    return int(np.count_nonzero(mask))
+
+
+def _share(mask: npt.NDArray[np.bool_]) -> float:
+    """``float(mask.mean())`` of a non-empty boolean mask (numpy sums it as float64, exactly,
+    and divides by the count: the same value)."""
+    return np.count_nonzero(mask) / mask.size
 
 
 def _station(name: str, dtype: Dtype, unit: str, label: str, serves: str,
@@ -232,7 +248,7 @@ _station("host_cost_share", "float", "fraction of operating cost", "host's share
          "Foley 2014 (H1, H6)", lambda e: e.s.host_share())
 _station("mean_member_trust", "float", "trust (0-1)", "mean trust among members",
          "Wu 2016 (H3)",
-         lambda e: e.model.trust.mean_among(e.parts) if e.n_m else 0.0)
+         lambda e: e.model.participants_mean_trust(e.s) if e.n_m else 0.0)
 _station("member_trust_in_host", "float", "trust (0-1)", "members' mean trust in the host",
          "Wu 2016 (H3)", lambda e: e.model.member_trust_in_host(e.s))
 _station("applications", "int", "count over run", "applications", "Li & Mayer 2023 (H5)",
@@ -247,7 +263,7 @@ _station("exits", "int", "count over run", "exits", "bookkeeping",
          lambda e: e.s.totals.exits)
 _station("ever_guests", "int", "states (founders excluded)", "guests ever admitted",
          "H5, Foley 2014",
-         lambda e: int(((e.s.n_joins > 0) & ~e.s.founder).sum()))
+         lambda e: _count((e.s.n_joins > 0) & ~e.s.founder))
 _station("years_to_first_guest", "float", "years from opening (censored: run end)",
          "time to first guest", "pattern: time to a station's first guest",
          lambda e: e.first_guest()[0], censored_by="first_guest_censored")
@@ -255,10 +271,10 @@ _station("first_guest_censored", "bool", "share of runs (0/1)", "no guest during
          "pattern: time to a station's first guest", lambda e: e.first_guest()[1])
 _station("regional_share", "float", "fraction of members", "regional share of members",
          "Foley 2014 (H1)",
-         lambda e: float(e.model.regional(e.m, e.s.host).mean()) if e.n_m else 0.0)
+         lambda e: _share(e.model.regional(e.m, e.s.host)) if e.n_m else 0.0)
 _station("developing_share", "float", "fraction of members", "developing share of members",
          "Foley 2014 (H1)",
-         lambda e: float(e.model.developing[e.m].mean()) if e.n_m else 0.0)
+         lambda e: _share(e.model.developing[e.m]) if e.n_m else 0.0)
 _station("capacity_used", "float", "fraction of guest slots", "capacity used", "H1",
          lambda e: e.n_m / e.s.capacity if e.s.capacity else 0.0)
 _station("capable_members", "int", "states", "capable members", "Cheng 2009 (H3, H4)",
@@ -279,7 +295,7 @@ for _k, _kind in enumerate(SELLER_KINDS):
              "model v2: seat market (Soyuz seats; Axiom)",
              (lambda k: (lambda e: int(e.s.seats_sold[k])))(_k))
 _station("guest_flyers", "int", "states", "states whose national flew as a guest",
-         "model v2: seat market; pattern: who flies", lambda e: int((e.s.flights > 0).sum()))
+         "model v2: seat market; pattern: who flies", lambda e: _count(e.s.flights > 0))
 _station("seat_revenue", "float", "utility units, summed over run",
          "host's revenue from seats", "model v2: host objectives (revenue)",
          lambda e: float(e.s.seat_revenue))
@@ -287,7 +303,7 @@ _station("payloads_flown", "int", "experiments over run",
          "experiments flown through announcements of opportunity",
          "model v2: payloads (CSS AO 2019; KiboCUBE)", lambda e: int(e.s.payloads.sum()))
 _station("payload_states", "int", "states", "states that flew an experiment",
-         "model v2: payloads; pattern: who takes part", lambda e: int((e.s.payloads > 0).sum()))
+         "model v2: payloads; pattern: who takes part", lambda e: _count(e.s.payloads > 0))
 
 
 def _refusals_for(code: int) -> Callable[[StationEnd], int]:
@@ -378,12 +394,57 @@ _step("guest_utility", "float", "guest utility (utility units per year)", "guest
 #: Columns of the per-step table, in order: ``step``, ``year``, ``station``, then the outcomes.
 STEP_COLUMNS: tuple[str, ...] = ("step", "year", "station",
                                  *(o.name for o in OUTCOMES.scope("step")))
+#: The step outcomes declared above, which :func:`step_values` computes in one pass.
+_FUSED_STEP = ("open", "members", "pooled_capability", "host_cost_share", "mean_member_trust",
+               "member_trust_in_host", "applications", "admissions", "refusals", "defaults",
+               "host_defaults", "exits", "capacity_used", "host_utility", "guest_utility")
+#: ``[registry version, whether its step scope is exactly the outcomes of _FUSED_STEP]``
+#: (names are unique within a scope, so equal names are these declarations)
+_FUSED_AT: list[Any] = [-1, False]
 
 
 def step_values(model: Any, s: Station) -> tuple[Any, ...]:
-    """One row of the step table for station ``s`` at the current step (collect phase)."""
+    """One row of the step table for station ``s`` at the current step (collect phase).
+
+    The outcomes declared in this module are computed in one pass
+    (:func:`_fused_step_values`: the same expressions as their ``compute``,
+    without one call per outcome); an extra step outcome declared later makes
+    every value come from ``compute`` (:func:`declared_step_values`).
+    """
+    if _FUSED_AT[0] != OUTCOMES.version:
+        _FUSED_AT[:] = [OUTCOMES.version,
+                        tuple(o.name for o in OUTCOMES._scope("step")) == _FUSED_STEP]
+    if _FUSED_AT[1]:
+        return _fused_step_values(model, s)
+    return declared_step_values(model, s)
+
+
+def declared_step_values(model: Any, s: Station) -> tuple[Any, ...]:
+    """:func:`step_values` from each outcome's ``compute`` (the declaration itself)."""
     return (model.t, model.year, s.name,
             *[o.compute(model, s) for o in OUTCOMES._scope("step")])  # type: ignore[misc]
+
+
+def _fused_step_values(model: Any, s: Station) -> tuple[Any, ...]:
+    """:func:`declared_step_values` of the outcomes :data:`_FUSED_STEP`, in one pass: each
+    value is the expression of its ``compute`` above (so the same value, to the bit)."""
+    year = model.year
+    is_open = s.is_open(year)
+    m = s.members
+    n_m = int(m.size)
+    now = s.now
+    pooled = float(model.capability[s.participants].sum()) if is_open else 0.0
+    if n_m:
+        share = s.host_share()
+        mean_trust = model.mean_member_trust(s)
+        in_host = model.member_trust_in_host(s)
+    else:  # no guest pays (``host_share`` of no dues) and no pair trusts
+        share = max(0.0, s.operating_cost - (0.0 + 0.0)) / s.operating_cost
+        mean_trust = in_host = 0.0
+    return (model.t, year, s.name, is_open, n_m, pooled, share, mean_trust, in_host,
+            now.applications, now.admissions, now.refusals, now.defaults, now.host_defaults,
+            now.exits, n_m / s.capacity if s.capacity else 0.0, now.host_utility,
+            now.guest_utility)
 
 
 # ---------------------------------------------------------------- membership outcomes
@@ -405,7 +466,8 @@ def _steps(values: npt.NDArray[np.int64], offset: int = 0) -> pd.arrays.IntegerA
 def _roles(model: Any) -> npt.NDArray[Any]:
     out = []
     for s in model.stations:
-        r = np.where(s.founder, "founder", "guest").astype(object)
+        r = np.full(s.founder.size, "guest", dtype=object)  # as np.where(...).astype(object)
+        r[s.founder] = "founder"
         r[s.host] = "host"
         out.append(r)
     return np.concatenate(out)
@@ -500,7 +562,7 @@ def membership_table(model: Any) -> pd.DataFrame:
     utility is what it realised from that station over the run.  Built from
     whole columns (one DataFrame), since every replication makes one.
     """
-    return pd.DataFrame(membership_columns(model))
+    return pd.DataFrame(membership_columns(model), copy=False)  # the columns are new arrays
 
 
 def membership_columns(model: Any) -> dict[str, Any]:

@@ -138,7 +138,15 @@ class Station:
     now: StepCounts = field(default_factory=StepCounts)
     #: incremented by every change of membership (admit, remove)
     version: int = 0
-    _cache: tuple[int, IntArray, IntArray, IntArray] | None = field(default=None, repr=False)
+    #: incremented by every change of terms (admit, renew, remove): ``due`` is written only
+    #: there, so :meth:`guest_contributions` is kept per terms version
+    terms_version: int = 0
+    _paid: tuple[int, float] = field(default=(-1, 0.0), repr=False, compare=False)
+    #: the membership version :attr:`members` and the participants were listed at (-1: never)
+    _listed: int = field(default=-1, repr=False, compare=False)
+    _members: IntArray = field(init=False, repr=False, compare=False)
+    _participants: IntArray = field(init=False, repr=False, compare=False)
+    _sorted: IntArray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         n = self.n
@@ -228,41 +236,45 @@ class Station:
         """Whether the station operates in ``year`` (``open_from <= year < close_at``)."""
         return self.open_from <= year < self.close_at
 
-    def _lists(self) -> tuple[int, IntArray, IntArray, IntArray]:
-        """Members, participants and sorted participants, cached per membership version.
+    def _list(self) -> None:
+        """List the members, participants and sorted participants, kept per membership
+        version (read by the properties below without a call while it holds).
 
         ``member`` is written only by :meth:`admit` and :meth:`remove`, which
-        bump ``version``; the cached arrays must not be modified.
+        bump ``version``; the listed arrays must not be modified.
         """
-        c = self._cache
-        if c is None or c[0] != self.version:
-            m = self.member.nonzero()[0]
-            parts = np.empty(m.size + 1, dtype=np.int64)
-            parts[0] = self.host
-            parts[1:] = m
-            pos = int(m.searchsorted(self.host))
-            ordered = np.empty(m.size + 1, dtype=np.int64)
-            ordered[:pos] = m[:pos]
-            ordered[pos] = self.host
-            ordered[pos + 1:] = m[pos:]
-            c = (self.version, m, parts, ordered)
-            self._cache = c
-        return c
+        m = self.member.nonzero()[0]
+        parts = np.empty(m.size + 1, dtype=np.int64)
+        parts[0] = self.host
+        parts[1:] = m
+        pos = int(m.searchsorted(self.host))
+        ordered = np.empty(m.size + 1, dtype=np.int64)
+        ordered[:pos] = m[:pos]
+        ordered[pos] = self.host
+        ordered[pos + 1:] = m[pos:]
+        self._members, self._participants, self._sorted = m, parts, ordered
+        self._listed = self.version
 
     @property
     def members(self) -> IntArray:
         """Indices of current guest members (founders included, host excluded)."""
-        return self._lists()[1]
+        if self._listed != self.version:
+            self._list()
+        return self._members
 
     @property
     def participants(self) -> IntArray:
         """The host followed by the current members."""
-        return self._lists()[2]
+        if self._listed != self.version:
+            self._list()
+        return self._participants
 
     @property
     def participants_sorted(self) -> IntArray:
         """The host and the current members, in index order."""
-        return self._lists()[3]
+        if self._listed != self.version:
+            self._list()
+        return self._sorted
 
     @property
     def free_slots(self) -> int:
@@ -270,8 +282,11 @@ class Station:
         return max(0, self.capacity - int(self.members.size))
 
     def guest_contributions(self) -> float:
-        """Sum of members' dues per step."""
-        return float(self.due[self.members].sum())
+        """Sum of members' dues per step (summed once per terms version)."""
+        c = self._paid
+        if c[0] != self.terms_version:
+            c = self._paid = (self.terms_version, float(self.due[self.members].sum()))
+        return c[1]
 
     def host_share(self, extra: float = 0.0) -> float:
         """Host's share of the station's cost, after ``extra`` more guest contribution.
@@ -289,6 +304,7 @@ class Station:
         if idx.size == 0:
             return
         self.version += 1
+        self.terms_version += 1
         self.member[idx] = True
         self.join_step[idx] = step
         first = self.first_join_step[idx] < 0
@@ -303,6 +319,7 @@ class Station:
 
     def renew(self, terms: Terms) -> None:
         """Replace the terms of current members ``terms.idx``."""
+        self.terms_version += 1
         self.due[terms.idx] = terms.due
         self.rights[terms.idx] = terms.rights
         self.contract_end[terms.idx] = terms.contract_end
@@ -332,6 +349,7 @@ class Station:
         if idx.size == 0:
             return
         self.version += 1
+        self.terms_version += 1
         self.member[idx] = False
         self.exit_step[idx] = step
         for i in idx.tolist():

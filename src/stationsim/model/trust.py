@@ -49,6 +49,12 @@ def clip01(x: FloatArray, out: FloatArray | None = None) -> FloatArray:
     return np.minimum(np.maximum(x, 0.0, out=out), 1.0, out=out)
 
 
+def fmean(x: FloatArray) -> float:
+    """``float(x.mean())`` of a non-empty float64 array, to the bit, without ``np.mean``'s
+    Python-level overhead: numpy's mean is the same ``add.reduce`` divided by the count."""
+    return float(np.add.reduce(x)) / x.size
+
+
 class SparseMap:
     """A sorted int64 -> float64 map with vectorised get, set and decay."""
 
@@ -230,9 +236,8 @@ class Trust:
         idx = np.asarray(idx, dtype=np.int64)
         if idx.size < 2:
             return 0.0
-        ii, jj = np.meshgrid(idx, idx, indexing="ij")
-        off = ii != jj
-        return float(self.get(ii[off], jj[off]).mean())
+        oi, ji = offdiag(int(idx.size))  # the off-diagonal cells of the meshgrid, row-major
+        return fmean(self.get(idx[oi], idx[ji]))
 
     # ------------------------------------------------------------ bulk reads
 

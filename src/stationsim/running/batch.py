@@ -126,9 +126,9 @@ def tables_of(parts: list[RunParts]) -> RunTables:
                           **{c: _concat([p.steps[c] for p in parts]) for c in step_cols}})
     mem_cols = list(parts[0].membership)
     lengths = [len(p.membership[mem_cols[0]]) for p in parts]
-    membership = pd.DataFrame({**_ids(parts, lengths),
+    membership = pd.DataFrame({**_ids(parts, lengths),  # (new arrays: not copied again)
                                **{c: _concat([p.membership[c] for p in parts])
-                                  for c in mem_cols}})
+                                  for c in mem_cols}}, copy=False)
     return RunTables(runs, steps, membership)
 
 
