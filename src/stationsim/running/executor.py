@@ -357,6 +357,11 @@ def _pool_task(chunk: int) -> tuple[int, dict[str, pa.Table]]:
     return run_chunk(_JOB, chunk)
 
 
+def _pool_consolidate(out: str, table: str) -> int:
+    assert _JOB is not None, "worker not initialised"
+    return consolidate(Path(out), _JOB, table)
+
+
 def _windowed(submit: Any, wait_any: Any, chunks: list[int], window: int) -> Iterator[Any]:
     """Keep at most ``window`` tasks in flight; yield results as they finish."""
     todo = iter(chunks)
@@ -452,6 +457,17 @@ class LocalBackend:
 
     def close(self, abort: bool = False) -> None:
         self._shutdown("terminate" if abort else None)
+
+    def consolidate(self, out: Path) -> dict[str, int]:
+        """:func:`consolidate` every table, the larger ones on the pool's workers (forked
+        before this process read any Parquet) while this process does ``runs``: the same
+        files, in about the time of the largest table."""
+        futs = {t: self.pool.submit(_pool_consolidate, str(out), t) for t in TABLES[::-1]
+                if t != "runs"}
+        rows = {"runs": consolidate(out, self.job, "runs")}
+        for t, fut in futs.items():
+            rows[t] = fut.result()
+        return {t: rows[t] for t in TABLES}
 
 
 class DaskBackend:
@@ -844,10 +860,13 @@ def _execute_locked(job: Job, out: Path, manifest: dict[str, Any], *, workers: i
             if time.monotonic() - last_save > 2.0:
                 save("running")
                 last_save = time.monotonic()
+        bar.close()
+        if isinstance(runner, LocalBackend) and runner.workers > 1:
+            rows = runner.consolidate(out)
+        else:
+            rows = {name: consolidate(out, job, name) for name in TABLES}
         running = False
         runner.close()
-        bar.close()
-        rows = {name: consolidate(out, job, name) for name in TABLES}
     except BaseException as exc:
         if bar is not None:
             bar.close()
