@@ -12,7 +12,9 @@ each outcome column of the runs table:
 
 * **Sobol'** (:func:`SALib.analyze.sobol.analyze`): first-order ``S1`` and
   total ``ST`` indices with bootstrap confidence intervals (``S1_conf``,
-  ``ST_conf``: half-widths of the ``conf_level`` interval).
+  ``ST_conf``: half-widths of the ``conf_level`` interval).  SALib's numbers, bit
+  for bit, computed by :func:`sobol_first_total` without SALib's repeated work
+  (about ten times faster on a large design).
 * **Morris** (:func:`SALib.analyze.morris.analyze`): ``mu``, ``mu_star``
   (mean absolute elementary effect, per unit of the parameter's range) with
   its bootstrap interval ``mu_star_conf``, and ``sigma`` (spread of the
@@ -51,7 +53,8 @@ and ``.md`` (one row per outcome x parameter), ``<method>_analysis.json``
 ``<method>_bars.png/.svg`` (indices per outcome with their intervals) and
 ``<method>_heatmap.png/.svg`` (parameter x outcome: ``ST_net``, or ``ST``
 where there is no noise estimate, or ``mu_star`` relative to the outcome's
-largest).  ``stationsim report`` adds a
+largest; drawn in a forked child process beside the bars where fork is available).
+``stationsim report`` adds a
 *Sensitivity* section when these files are present.
 
 Python::

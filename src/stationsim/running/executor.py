@@ -21,7 +21,8 @@ its chunk number, run-id range and row count.  When every chunk is done the
 parts are streamed, in run-id order, into ``runs.parquet``, ``steps.parquet``
 and ``membership.parquet`` (bounded memory, one atomic write each), the
 manifest is marked ``complete`` and ``parts/`` is removed: the same layout as
-a plain run.
+a plain run.  With the local pool the ``steps`` and ``membership`` tables are
+consolidated on its workers while this process does ``runs`` (the same files).
 
 Resuming (``resume=True``) checks that the folder holds the same job (same
 fingerprint), then validates every part -- readable to the last page, the
