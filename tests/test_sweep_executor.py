@@ -251,3 +251,36 @@ def test_failing_run_is_named_and_folder_resumes(sweep_file: Path, reference: st
     monkeypatch.setattr(ex, "run_parts", real)
     run_sweep(sweep_file, out, workers=1, progress=False, chunk_runs=CHUNK, resume=True)
     assert_same(out, reference)
+
+
+@pytest.mark.parametrize("name", ["sensitivity_css_rule", "host_transparency_reciprocity",
+                                  "main_parameters_lhs", "css_rule_comparison"])
+def test_point_scenarios_are_with_overrides(name: str) -> None:
+    """The executor's per-point scenario (no deep copy of the data) is ``with_overrides``'
+    scenario, field for field, for every point of the shipped sweeps (the sensitivity sweep
+    with 8 base samples), and it refuses what ``with_overrides`` refuses with its message."""
+    import re
+
+    from stationsim.model.scenario import ScenarioError, with_overrides
+    from stationsim.running.executor import point_scenario
+    from stationsim.running.sweep import sweep_from_text
+
+    path = ROOT / "scenarios" / "sweeps" / f"{name}.toml"
+    text = re.sub(r"(?m)^samples = \d+", "samples = 8", path.read_text(encoding="utf-8"))
+    sw = sweep_from_text(text, str(path), base_dir=path.parent)
+    job = sweep_job(sw)
+    base = job.base_scenario()
+    for values in job.points:
+        ov = dict(zip(job.columns, values, strict=True))
+        got, want = point_scenario(base, ov), with_overrides(base, ov)
+        assert got == want and got.overrides == want.overrides == ov
+        assert got.model_dump() == want.model_dump() and got.text_hash == want.text_hash
+        assert (got.source, got.text) == (want.source, want.text)
+    for bad in ({"parameters.learn_rate": 7.0}, {"stations.CSS.rule": "nonsense"},
+                {"stations.NOPE.rule": "hub_and_spoke"}, {"stations.CSS.close_at": 1900},
+                {"parameters.learn_rate": 0.5, "stations.ISS.capacity": -1}):
+        with pytest.raises(ScenarioError) as want_err:
+            with_overrides(base, bad)
+        with pytest.raises(ScenarioError) as got_err:
+            point_scenario(base, bad)
+        assert str(got_err.value) == str(want_err.value)
