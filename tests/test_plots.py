@@ -322,6 +322,18 @@ def test_save_writes_png_and_svg(tmp_path: Path, sweep: Any) -> None:
     assert "<svg" in paths[1].read_text()
 
 
+def test_the_same_figure_gives_the_same_svg_bytes_in_two_processes(tmp_path: Path) -> None:
+    """SVG element ids are salted with a fixed salt, not a random uuid per process."""
+    code = ("import sys, pandas as pd; from stationsim.present import plots as P; "
+            "d = pd.DataFrame({'css_members': [1, 2, 2, 3, 5]}); "
+            "P.save(P.outcome_ecdfs(d, ['css_members']), sys.argv[1], 'ecdf', ('svg',))")
+    for k in (1, 2):
+        subprocess.run([sys.executable, "-c", code, str(tmp_path / str(k))], check=True)
+    one, two = (tmp_path / str(k) / "ecdf.svg" for k in (1, 2))
+    assert "clip-path" in one.read_text()  # the figure has salted ids at all
+    assert one.read_bytes() == two.read_bytes()
+
+
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "stationsim", *args], capture_output=True,
                           text=True, timeout=300)

@@ -53,7 +53,7 @@ and ``.md`` (one row per outcome x parameter), ``<method>_analysis.json``
 ``<method>_bars.png/.svg`` (indices per outcome with their intervals) and
 ``<method>_heatmap.png/.svg`` (parameter x outcome: ``ST_net``, or ``ST``
 where there is no noise estimate, or ``mu_star`` relative to the outcome's
-largest; drawn in a forked child process beside the bars where fork is available).
+largest).
 ``stationsim report`` adds a
 *Sensitivity* section when these files are present.
 
@@ -72,7 +72,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import sys
-import time
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -693,8 +692,6 @@ def run(sweep: Sweep | str | Path, out: str | Path, method: str | None = None, *
 
 def write(res: SensitivityResult, folder: str | Path) -> list[Path]:
     """Write the table (CSV, Markdown), the settings (JSON) and both figures; return the paths."""
-    from stationsim.present import plots  # noqa: F401  (imported before a child forks)
-
     out = Path(folder)
     stem = res.method
     csv, md = out / f"{stem}_indices.csv", out / f"{stem}_indices.md"
@@ -709,24 +706,8 @@ def write(res: SensitivityResult, folder: str | Path) -> list[Path]:
                 "figure_outcomes": res.figure_outcomes, "skipped": res.skipped,
                 "settings": res.settings, "header": res.header()}, meta)
     paths = [csv, md, meta]
-    child = _fork(_save_figure, res, out, "heatmap")  # drawn beside the bars, if it can be
-    t0 = time.perf_counter()
-    try:
-        paths += _save_figure(res, out, "bars")
-    except BaseException:
-        if child is not None:
-            child.terminate()
-            child.join()
-        raise
-    if child is not None:
-        child.join(timeout=30 + 10 * (time.perf_counter() - t0))
-        if child.exitcode is None:  # stuck (it should never be): give up on it
-            child.terminate()
-            child.join()
-    if child is None or child.exitcode != 0:  # no fork, or it failed: here (its error, if any)
-        paths += _save_figure(res, out, "heatmap")
-    else:
-        paths += [out / f"{stem}_heatmap.{fmt}" for fmt in ("png", "svg")]  # plots.save's
+    for name in ("bars", "heatmap"):
+        paths += _save_figure(res, out, name)
     return paths
 
 
@@ -742,43 +723,6 @@ def _save_figure(res: SensitivityResult, out: Path, name: str) -> list[Path]:
     paths = plots.save(fig, out, f"{res.method}_{name}")
     fig.clear()
     return paths
-
-
-def _fork(target: Callable[..., Any], *args: Any) -> Any:
-    """A forked child process running ``target(*args)`` (exit code 0 when it returned, 1
-    when it raised, silently: the caller redoes the work to report the error), or None where
-    fork is unavailable or unsafe (macOS, Windows) or in a daemonic process (a pool worker).
-
-    Two figures of a large analysis take seconds each to draw and write; on two idle cores
-    the child halves that.  The files are the same either way (the figures depend only on
-    the result; each file is written atomically).
-    """
-    import multiprocessing as mp
-    import os
-
-    if ("fork" not in mp.get_all_start_methods() or sys.platform == "darwin"
-            or mp.current_process().daemon):
-        return None
-
-    def run() -> None:
-        code = 0
-        try:
-            target(*args)
-        except BaseException:
-            code = 1
-        os._exit(code)  # no exit handlers, no flush of the parent's buffered output
-
-    for stream in (sys.stdout, sys.stderr):
-        stream.flush()
-    child = mp.get_context("fork").Process(target=run, daemon=True)
-    with warnings.catch_warnings():
-        # Python warns that this process has threads (Arrow's pool, after reading the runs
-        # table): a child could deadlock on a lock one of them held.  The child only draws
-        # with matplotlib and writes files, touching no Arrow state; and a child that fails
-        # or is killed is replaced by drawing here.
-        warnings.simplefilter("ignore", DeprecationWarning)
-        child.start()
-    return child
 
 
 def load(folder: str | Path, method: str) -> SensitivityResult | None:

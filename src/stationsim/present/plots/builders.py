@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import matplotlib as mpl
 from matplotlib.figure import Figure
 
 from stationsim.analysis import groups as G
@@ -75,7 +76,10 @@ def save(fig: Figure, out_dir: str | Path, stem: str,
             path = Path(out_dir) / f"{stem}.{fmt}"
 
             def _write(tmp: Path, f: str = fmt) -> None:
-                fig.savefig(tmp, format=f, dpi=DPI, metadata=_metadata(f))
+                # a fixed salt: SVG element ids are then the same in every process (matplotlib
+                # salts them with a random uuid by default)
+                with mpl.rc_context({"svg.hashsalt": "stationsim"}):
+                    fig.savefig(tmp, format=f, dpi=DPI, metadata=_metadata(f))
             atomic_write(path, _write)
             paths.append(path)
             if i == 0:
