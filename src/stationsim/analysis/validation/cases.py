@@ -9,10 +9,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
 
-from stationsim.analysis.calibration import (
-    CSS_SPLIT_SEED,
-    ISS_SPLIT_YEAR,
-)
+from stationsim.analysis.calibration import CSS_SPLIT_SEED, ISS_SPLIT_YEAR
 from stationsim.inputs.files import data_dir, scenarios_dir
 
 #: Interkosmos: first guest flights up to this year are fitted, later ones held out.

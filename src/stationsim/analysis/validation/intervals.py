@@ -11,10 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from stationsim.analysis.calibration import (
-    balanced_brier,
-    log_loss,
-)
+from stationsim.analysis.calibration import balanced_brier, log_loss
 from stationsim.analysis.validation.cases import Case
 from stationsim.analysis.validation.facts import case_facts
 from stationsim.model.scenario import Scenario

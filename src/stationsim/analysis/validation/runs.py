@@ -11,11 +11,7 @@ import pandas as pd
 from stationsim.analysis.validation.cases import CASE_NAMES, Case
 from stationsim.model.scenario import load_scenario
 from stationsim.running.batch import run_seed
-from stationsim.running.executor import (
-    execute,
-    read_manifest,
-    run_job,
-)
+from stationsim.running.executor import execute, read_manifest, run_job
 from stationsim.running.results import scenario_manifest
 
 #: Master seed (``--seed`` default): every case's runs, bootstraps and folds derive from it.

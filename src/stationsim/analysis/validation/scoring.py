@@ -11,10 +11,7 @@ import numpy as np
 import pandas as pd
 
 from stationsim.analysis import metrics as mt
-from stationsim.analysis.calibration import (
-    Target,
-    predictions,
-)
+from stationsim.analysis.calibration import Target, predictions
 from stationsim.analysis.validation.baselines import baseline_probabilities, features
 from stationsim.analysis.validation.cases import Case
 from stationsim.analysis.validation.facts import case_facts
