@@ -157,3 +157,16 @@ def test_non_empty_out_folder_is_refused(tmp_path: Path) -> None:
     assert "Traceback" not in proc.stderr
     assert sorted(p.name for p in out.iterdir()) == ["keep.txt"]
     assert (out / "keep.txt").read_text(encoding="utf-8") == "mine\n"
+
+
+def test_help_lists_every_command_in_the_fixed_order() -> None:
+    """The CLI package's families register their commands module by module;
+    ``cli.COMMANDS`` names every command and fixes the order ``--help`` lists them in."""
+    from stationsim.app.cli import COMMANDS, app
+
+    assert [c.name for c in app.registered_commands] == list(COMMANDS)
+    proc = run_cli("--help")
+    assert proc.returncode == 0, proc.stderr
+    listed = [line.split()[1] for line in proc.stdout.splitlines()
+              if line.startswith("│ ") and line[2:3].strip() and line.split()[1] in COMMANDS]
+    assert listed == list(COMMANDS)

@@ -11,7 +11,9 @@ import pandas as pd
 import pytest
 from helpers import run_cli, scenario_dict, state, station
 
+from stationsim.analysis import metrics as mt
 from stationsim.analysis import validation as v
+from stationsim.analysis.validation import pipeline
 from stationsim.inputs import dated
 from stationsim.model.scenario import load_scenario, scenario_from_dict
 
@@ -75,7 +77,7 @@ def test_the_leak_check_fails_on_a_leaking_case() -> None:
 
 def test_validate_refuses_a_leaking_case_before_running(tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(v, "leak_problems", lambda case: [f"{case.name}: leaks"])
+    monkeypatch.setattr(pipeline, "leak_problems", lambda case: [f"{case.name}: leaks"])
     with pytest.raises(v.LeakError, match="css: leaks"):
         v.validate(["css"], tmp_path / "out", replications=2, workers=1)
     assert not (tmp_path / "out").exists()
@@ -119,9 +121,9 @@ def test_the_deciding_input_scores_auc_one(decider: str) -> None:
     for split in ("fit", "held_out"):
         m = (facts["set"] == split).to_numpy()
         y = facts.loc[m, "observed"].to_numpy(float)
-        assert v.mt.auc(y, probs[f"baseline:{decider}"][m]) == 1.0
+        assert mt.auc(y, probs[f"baseline:{decider}"][m]) == 1.0
         other = "developing" if decider == "capability" else "capability"
-        assert v.mt.auc(y, probs[f"baseline:{other}"][m]) < 1.0
+        assert mt.auc(y, probs[f"baseline:{other}"][m]) < 1.0
 
 
 def test_score_case_table_and_best_baseline() -> None:
