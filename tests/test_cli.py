@@ -170,3 +170,28 @@ def test_help_lists_every_command_in_the_fixed_order() -> None:
     listed = [line.split()[1] for line in proc.stdout.splitlines()
               if line.startswith("│ ") and line[2:3].strip() and line.split()[1] in COMMANDS]
     assert listed == list(COMMANDS)
+
+
+def test_help_texts_keep_their_bracketed_names() -> None:
+    """Rich reads ``[name]`` in help text as markup and drops it: every ``[table]`` a
+    command's help names (``[parameters]``, ``[[deciding]]``, ``[map]``) must be escaped."""
+    import re
+
+    import typer.main
+    from typer.testing import CliRunner
+
+    from stationsim.app.cli import app
+
+    commands = typer.main.get_command(app).commands  # type: ignore[attr-defined]
+    assert "params" in commands and "experiment" in commands
+    for name, cmd in commands.items():
+        texts = [cmd.help or ""] + [getattr(p, "help", None) or "" for p in cmd.params]
+        wanted = {m.replace("\\", "") for t in texts
+                  for m in re.findall(r"\\?\[(?:\\?\[)?[a-z_]+\]\]?", t)}
+        if not wanted:
+            continue
+        res = CliRunner().invoke(app, [name, "--help"], env={"COLUMNS": "400"})
+        assert res.exit_code == 0, res.output
+        out = " ".join(res.output.split())
+        for w in wanted:
+            assert w in out, f"{name} --help lost {w!r}"

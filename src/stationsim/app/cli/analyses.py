@@ -177,11 +177,11 @@ def experiment_cmd(
         "--set", help="override a base-scenario field for every arm: PATH=VALUE (repeatable)")
     ] = None,
     claim_map: Annotated[bool | None, typer.Option(
-        "--map/--no-map", help="draw the claim maps over the file's [[deciding]] ranges "
+        "--map/--no-map", help="draw the claim maps over the file's \\[\\[deciding]] ranges "
         "(default: when the file declares any)")] = None,
     map_replications: Annotated[int | None, typer.Option(
         "--map-replications", min=2,
-        help="replications per arm and claim-map point (default: the file's [map])")] = None,
+        help="replications per arm and claim-map point (default: the file's \\[map])")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress lines")] = False,
     resume: Annotated[bool, typer.Option(
         help="finish an interrupted experiment in --out: finished arms and grid points are "

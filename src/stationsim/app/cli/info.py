@@ -19,7 +19,7 @@ def params_cmd(
         help="show only the parameters whose name contains this")] = None,
 ) -> None:
     """List every model parameter: default, bounds, type (unit), source and meaning
-    (set them under [parameters], with --set parameters.NAME=VALUE, or vary them in sweeps)."""
+    (set them under \\[parameters], with --set parameters.NAME=VALUE, or vary them in sweeps)."""
     _guard(_params, name)
 
 

@@ -38,10 +38,6 @@ def _grouping_errors(fn: Any, *args: Any, **kwargs: Any) -> Any:
         raise BadInput(str(exc)) from None
 
 
-def _folders_text(paths: list[Path]) -> str:
-    return ", ".join(str(p) for p in paths)
-
-
 @app.command("plot")
 def plot_cmd(
     results: Annotated[list[Path], typer.Argument(
