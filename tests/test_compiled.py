@@ -539,3 +539,19 @@ def test_fused_deliver_and_learn_leaves_the_reference_state_at_every_step(
             other_watched |= bool(f.watched)
     assert rebuilt > 0 and reused > 0 and other_watched
     assert b.stations[0].now.guest_utility != 0.0
+
+
+def test_pairwise_sum_is_numpys_sum_to_the_bit() -> None:
+    """The kernel's sums of a station's payments, values and utilities are numpy's
+    ``sum`` to the bit (numpy's pairwise summation, not a loop's), at any length and
+    offset, with values of very different magnitudes and signed zeros."""
+    from stationsim.model import kernels
+
+    rng = np.random.default_rng(7)
+    for n in [*range(0, 300), 511, 512, 513, 1024, 1031, 8191, 8192, 8200, 20001]:
+        a = rng.standard_normal(n + 5) * 10.0 ** rng.uniform(-8, 8, n + 5)
+        got = 0.0 + kernels.pairwise_sum(a, 3, n)
+        want = float(np.add.reduce(a[3:3 + n]))
+        assert got == want and np.signbit(got) == np.signbit(want), n
+    z = np.array([-0.0, -0.0, 0.0])
+    assert np.signbit(0.0 + kernels.pairwise_sum(z, 0, 2)) == np.signbit(z[:2].sum())

@@ -147,15 +147,15 @@ def read_block(map_keys: IntArray, map_vals: FloatArray, keys: IntArray, base: F
 
 
 @numba.njit(cache=True)
-def pair_baseline(alignment: FloatArray, o: IntArray, j: IntArray, base_max: float,
-                  slope: float) -> FloatArray:
+def baseline_into(alignment: FloatArray, o: IntArray, j: IntArray, base_max: float,
+                  slope: float, out: FloatArray) -> None:
     """Alignment baseline trust of each ``o[q]`` in ``j[q]`` (:meth:`Trust.baseline` without
-    overrides): ``clip(trust_base_max - trust_base_slope * distance, 0, 1)``, distance
-    the Euclidean distance of the alignment vectors over ``2 sqrt(d)`` (Wu; Essay002).
-    The squares are summed in order from the first, as numpy sums fewer than 8."""
+    overrides), written into ``out``: ``clip(trust_base_max - trust_base_slope *
+    distance, 0, 1)``, distance the Euclidean distance of the alignment vectors over ``2
+    sqrt(d)`` (Wu; Essay002).  The squares are summed in order from the first, as numpy
+    sums fewer than 8."""
     d = alignment.shape[1]
     norm = 2.0 * np.sqrt(float(d))
-    out = np.empty(o.size)
     for q in range(o.size):
         x = alignment[o[q], 0] - alignment[j[q], 0]
         acc = x * x
@@ -163,7 +163,29 @@ def pair_baseline(alignment: FloatArray, o: IntArray, j: IntArray, base_max: flo
             x = alignment[o[q], c] - alignment[j[q], c]
             acc += x * x
         out[q] = min(max(base_max - slope * (np.sqrt(acc) / norm), 0.0), 1.0)
+
+
+def pair_baseline(alignment: FloatArray, o: IntArray, j: IntArray, base_max: float,
+                  slope: float) -> FloatArray:
+    """:func:`baseline_into` into a new array."""
+    out = np.empty(o.size)
+    baseline_into(alignment, o, j, base_max, slope, out)
     return out
+
+
+@numba.njit(cache=True)
+def pairs_into(parts: IntArray, n: int, oi: IntArray, ji: IntArray, alignment: FloatArray,
+               base_max: float, slope: float, o: IntArray, j: IntArray, keys: IntArray,
+               base: FloatArray) -> None:
+    """:class:`CompiledPairSet`'s arrays written in one pass: ``o = parts[oi]``, ``j =
+    parts[ji]``, ``keys = o * n + j`` and the baseline (:func:`baseline_into`)."""
+    for q in range(oi.size):
+        a = parts[oi[q]]
+        b = parts[ji[q]]
+        o[q] = a
+        j[q] = b
+        keys[q] = a * n + b
+    baseline_into(alignment, o, j, base_max, slope, base)
 
 
 @numba.njit(cache=True)
@@ -285,6 +307,43 @@ def realise_into(m: IntArray, hp: int, k: int, base: FloatArray, dev: FloatArray
 
 
 @numba.njit(cache=True)
+def pairwise_sum(a: FloatArray, lo: int, n: int) -> float:
+    """``np.add.reduce(a[lo:lo + n])`` to the bit: numpy's pairwise summation of float64
+    (``pairwise_sum`` in numpy's ``loops_utils.h.src``: fewer than 8 values in order from
+    0.0; up to 128 in 8 interleaved partial sums added as ``((r0 + r1) + (r2 + r3)) + ((r4
+    + r5) + (r6 + r7))``, then the rest in order; more split in two at a multiple of 8).
+    Checked against numpy in tests/test_compiled.py."""
+    if n < 8:
+        res = 0.0
+        for i in range(lo, lo + n):
+            res += a[i]
+        return res
+    if n <= 128:
+        r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+        r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+        i = lo + 8
+        end = lo + n - n % 8
+        while i < end:
+            r0 += a[i]
+            r1 += a[i + 1]
+            r2 += a[i + 2]
+            r3 += a[i + 3]
+            r4 += a[i + 4]
+            r5 += a[i + 5]
+            r6 += a[i + 6]
+            r7 += a[i + 7]
+            i += 8
+        res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+        while i < lo + n:
+            res += a[i]
+            i += 1
+        return res
+    n2 = n // 2
+    n2 -= n2 % 8
+    return pairwise_sum(a, lo, n2) + pairwise_sum(a, lo + n2, n - n2)
+
+
+@numba.njit(cache=True)
 def station_step(sc: FloatArray, host_delivered_last: float, hp: int, per_contract: bool,
                  belief: bool, un: bool, host_watched: bool, u: FloatArray, pol: BoolArray,
                  m: IntArray, reciprocity: FloatArray, transparency: FloatArray, record: FloatArray,
@@ -298,7 +357,8 @@ def station_step(sc: FloatArray, host_delivered_last: float, hp: int, per_contra
                  soft_strategic: FloatArray, du: FloatArray, gap1: FloatArray,
                  cum_utility: FloatArray, low_streak: IntArray, default_streak: IntArray,
                  defaults_total: IntArray, delivered_last: FloatArray,
-                 host_delivered_to: FloatArray) -> tuple[bool, bool, int, int]:
+                 host_delivered_to: FloatArray
+                 ) -> tuple[bool, bool, int, int, float, float, float]:
     """One station's deliver-and-learn in one call, in the reference loop's order.
 
     :func:`deliver_into` (the uniforms ``u``), :func:`read_into` (the block of
@@ -315,8 +375,10 @@ def station_step(sc: FloatArray, host_delivered_last: float, hp: int, per_contra
     the caller: ``pos, found, dev, cur`` (nq pairs), ``d_m, d_h_m`` (members),
     ``fs`` (``delivered`` of the k participants, then ``u_m``, ``paid``,
     ``value`` of the members).  Returns whether every pair was in the map,
-    the host's delivery as the others see it, the members' defaults and the
-    host's defaults to members.  No draw, no new array.
+    the host's delivery as the others see it, the members' defaults, the
+    host's defaults to members, and the sums of ``paid``, ``value`` and
+    ``u_m`` as numpy's ``sum`` makes them (:func:`pairwise_sum`).  No draw,
+    no new array.
     """
     nm = m.size
     k = nm + 1
@@ -339,7 +401,8 @@ def station_step(sc: FloatArray, host_delivered_last: float, hp: int, per_contra
         prestige, learn_value, pc_raw, sc[9], soft_strategic, sc[10], du, gap1, sc[11],
         sc[12], cum_utility, low_streak, default_streak, defaults_total, delivered_last,
         host_delivered_to, fs[k:k + nm], fs[k + nm:k + 2 * nm], fs[k + 2 * nm:k + 3 * nm])
-    return all_found, d_h, missed, host_missed
+    return (all_found, d_h, missed, host_missed, 0.0 + pairwise_sum(fs, k + nm, nm),
+            0.0 + pairwise_sum(fs, k + 2 * nm, nm), 0.0 + pairwise_sum(fs, k, nm))
 
 
 @numba.njit(cache=True)
@@ -446,7 +509,7 @@ class CompiledBlock(TrustBlock):
 
 class CompiledPairSet(PairSet):
     """A :class:`~stationsim.model.trust.PairSet` whose baseline comes from
-    :func:`pair_baseline` (alignment vectors of fewer than 8 dimensions; else numpy's)."""
+    :func:`pairs_into` (alignment vectors of fewer than 8 dimensions; else numpy's)."""
 
     def __init__(self, trust: Trust, parts: IntArray) -> None:
         if trust.alignment.shape[1] >= 8 or not trust.alignment.flags.c_contiguous:
@@ -455,11 +518,12 @@ class CompiledPairSet(PairSet):
         self.parts = parts
         self.k = k = int(parts.size)
         self.oi, self.ji = offdiag(k)
-        self.o = o = parts[self.oi]
-        self.j = j = parts[self.ji]
-        self.keys = o * trust.n + j
-        base = pair_baseline(trust.alignment, o, j, float(trust.p["trust_base_max"]),
-                             float(trust.p["trust_base_slope"]))
+        nq = self.oi.size
+        self.o, self.j = np.empty(nq, dtype=np.int64), np.empty(nq, dtype=np.int64)
+        self.keys, base = np.empty(nq, dtype=np.int64), np.empty(nq)
+        pairs_into(parts, trust.n, self.oi, self.ji, trust.alignment,
+                   float(trust.p["trust_base_max"]), float(trust.p["trust_base_slope"]),
+                   self.o, self.j, self.keys, base)
         if len(trust.overrides):
             base, _ = trust.overrides.get(self.keys, default=base)
         self.base = base
@@ -529,10 +593,6 @@ class FusedStation:
         self.d_m = np.empty(nm, dtype=np.bool_)
         self.d_h_m = np.empty(nm, dtype=np.bool_)
         self.fs = np.empty(nm + 1 + 3 * nm)
-        #: slices of ``fs``: members' utilities, payments and value to the host
-        self.u_m = self.fs[nm + 1:2 * nm + 1]
-        self.paid = self.fs[2 * nm + 1:3 * nm + 1]
-        self.value = self.fs[3 * nm + 1:]
 
 
 _NO_DRAWS = np.zeros(0, dtype=np.bool_)
@@ -580,7 +640,7 @@ def deliver_and_learn_station(model: Any, s: Any, m: IntArray, blocks: dict[str,
     dev, cur = np.empty(nq), np.empty(nq)
     dmap = tr.deviation
     un = s.channel == "un"
-    all_found, d_h, missed, host_missed = station_step(
+    all_found, d_h, missed, host_missed, paid, value, u_sum = station_step(
         f.sc, float(s.host_delivered_last), f.hp, f.per_contract, f.belief, un,
         f.host_watched, u, pol, m, model.reciprocity, model.transparency, model.record,
         tr.reputation, dmap.keys, dmap.vals, pairs.keys, pairs.base, pairs.o, pairs.j,
@@ -603,10 +663,10 @@ def deliver_and_learn_station(model: Any, s: Any, m: IntArray, blocks: dict[str,
     blocks[s.name] = blk
     if un:  # Trust.lower_reputation's count (the kernel lowered the reputations)
         tr.version += 1
-    u_h = float(f.revenue * np.add.reduce(f.paid) + np.add.reduce(f.value))
+    u_h = float(f.revenue * paid + value)
     s.host_cum_utility += u_h
     s.now.host_utility = u_h
-    s.now.guest_utility = float(np.add.reduce(f.u_m))
+    s.now.guest_utility = float(u_sum)
     s.host_delivered_last = float(d_h)
     s.now.defaults += missed
     s.now.host_defaults = host_missed if f.per_contract else int(not d_h)
