@@ -190,7 +190,19 @@ def test_pair_baseline_equals_trust_baseline_to_the_bit(d: int) -> None:
     tr = Trust(rng.uniform(-1, 1, size=(40, d)), {"trust_base_max": 0.85,
                                                   "trust_base_slope": 0.7315})
     parts = np.unique(rng.integers(0, 40, 25))
-    assert np.array_equal(kernels.CompiledPairSet(tr, parts).base, PairSet(tr, parts).base)
+    want = PairSet(tr, parts)
+    assert np.array_equal(kernels.CompiledPairSet(tr, parts).base, want.base)
+    # with the memo of baselines: computed into it, then read from it (another station's
+    # pairs sharing some of these come from both)
+    memo = np.full(40 * 40, np.nan)
+    for _ in range(2):
+        got = kernels.CompiledPairSet(tr, parts, memo)
+        for col in ("o", "j", "keys", "base"):
+            assert np.array_equal(getattr(got, col), getattr(want, col)), col
+    assert np.count_nonzero(~np.isnan(memo)) == want.keys.size
+    more = np.unique(np.concatenate((parts[:10], rng.integers(0, 40, 10))))
+    assert np.array_equal(kernels.CompiledPairSet(tr, more, memo).base,
+                          PairSet(tr, more).base)
 
 
 def test_switching_engine_mid_run_changes_nothing() -> None:

@@ -147,45 +147,43 @@ def read_block(map_keys: IntArray, map_vals: FloatArray, keys: IntArray, base: F
 
 
 @numba.njit(cache=True)
-def baseline_into(alignment: FloatArray, o: IntArray, j: IntArray, base_max: float,
-                  slope: float, out: FloatArray) -> None:
-    """Alignment baseline trust of each ``o[q]`` in ``j[q]`` (:meth:`Trust.baseline` without
-    overrides), written into ``out``: ``clip(trust_base_max - trust_base_slope *
-    distance, 0, 1)``, distance the Euclidean distance of the alignment vectors over ``2
-    sqrt(d)`` (Wu; Essay002).  The squares are summed in order from the first, as numpy
-    sums fewer than 8."""
+def pairs_into(parts: IntArray, n: int, oi: IntArray, ji: IntArray, alignment: FloatArray,
+               base_max: float, slope: float, memo: FloatArray, o: IntArray, j: IntArray,
+               keys: IntArray, base: FloatArray) -> None:
+    """:class:`CompiledPairSet`'s arrays written in one pass: ``o = parts[oi]``, ``j =
+    parts[ji]``, ``keys = o * n + j`` and the baseline (:meth:`Trust.baseline` without
+    overrides): ``clip(trust_base_max - trust_base_slope * distance, 0, 1)``, distance
+    the Euclidean distance of the alignment vectors over ``2 sqrt(d)`` (Wu; Essay002),
+    the squares summed in order from the first, as numpy sums fewer than 8.
+
+    ``memo`` (n x n, flattened, NaN where not yet computed; or empty) keeps each
+    pair's baseline once computed, so a station whose membership changed computes
+    only its new pairs' (the same value: a baseline depends on the alignment vectors
+    and two parameters only, which the caller's key holds)."""
     d = alignment.shape[1]
     norm = 2.0 * np.sqrt(float(d))
-    for q in range(o.size):
-        x = alignment[o[q], 0] - alignment[j[q], 0]
-        acc = x * x
-        for c in range(1, d):
-            x = alignment[o[q], c] - alignment[j[q], c]
-            acc += x * x
-        out[q] = min(max(base_max - slope * (np.sqrt(acc) / norm), 0.0), 1.0)
-
-
-def pair_baseline(alignment: FloatArray, o: IntArray, j: IntArray, base_max: float,
-                  slope: float) -> FloatArray:
-    """:func:`baseline_into` into a new array."""
-    out = np.empty(o.size)
-    baseline_into(alignment, o, j, base_max, slope, out)
-    return out
-
-
-@numba.njit(cache=True)
-def pairs_into(parts: IntArray, n: int, oi: IntArray, ji: IntArray, alignment: FloatArray,
-               base_max: float, slope: float, o: IntArray, j: IntArray, keys: IntArray,
-               base: FloatArray) -> None:
-    """:class:`CompiledPairSet`'s arrays written in one pass: ``o = parts[oi]``, ``j =
-    parts[ji]``, ``keys = o * n + j`` and the baseline (:func:`baseline_into`)."""
+    use = memo.size > 0
     for q in range(oi.size):
         a = parts[oi[q]]
         b = parts[ji[q]]
         o[q] = a
         j[q] = b
-        keys[q] = a * n + b
-    baseline_into(alignment, o, j, base_max, slope, base)
+        key = a * n + b
+        keys[q] = key
+        if use:
+            v = memo[key]
+            if v == v:
+                base[q] = v
+                continue
+        x = alignment[a, 0] - alignment[b, 0]
+        acc = x * x
+        for c in range(1, d):
+            x = alignment[a, c] - alignment[b, c]
+            acc += x * x
+        v = min(max(base_max - slope * (np.sqrt(acc) / norm), 0.0), 1.0)
+        base[q] = v
+        if use:
+            memo[key] = v
 
 
 @numba.njit(cache=True)
@@ -497,6 +495,9 @@ def mirror(row: FloatArray, col: FloatArray, r: int, k: int, o: IntArray, j: Int
 # ------------------------------------------------------------------ glue
 
 
+_NO_F = np.zeros(0)
+
+
 class CompiledBlock(TrustBlock):
     """A :class:`~stationsim.model.trust.TrustBlock` read, learned and written by
     :func:`station_step` and drifted by :func:`drift_into` (same values, same map); made by
@@ -511,7 +512,7 @@ class CompiledPairSet(PairSet):
     """A :class:`~stationsim.model.trust.PairSet` whose baseline comes from
     :func:`pairs_into` (alignment vectors of fewer than 8 dimensions; else numpy's)."""
 
-    def __init__(self, trust: Trust, parts: IntArray) -> None:
+    def __init__(self, trust: Trust, parts: IntArray, memo: FloatArray = _NO_F) -> None:
         if trust.alignment.shape[1] >= 8 or not trust.alignment.flags.c_contiguous:
             super().__init__(trust, parts)
             return
@@ -523,18 +524,33 @@ class CompiledPairSet(PairSet):
         self.keys, base = np.empty(nq, dtype=np.int64), np.empty(nq)
         pairs_into(parts, trust.n, self.oi, self.ji, trust.alignment,
                    float(trust.p["trust_base_max"]), float(trust.p["trust_base_slope"]),
-                   self.o, self.j, self.keys, base)
+                   memo, self.o, self.j, self.keys, base)
         if len(trust.overrides):
             base, _ = trust.overrides.get(self.keys, default=base)
         self.base = base
 
 
+#: largest number of states for which a model keeps every pair's baseline (n x n floats:
+#: 32 MiB at this size)
+MEMO_STATES = 2048
+
+
 def pairs_of(model: Any, s: Any) -> PairSet:
-    """``StationModel._pairs`` (same cache, same key), built by :class:`CompiledPairSet`."""
+    """``StationModel._pairs`` (same cache, same key), built by :class:`CompiledPairSet`
+    with the model's memo of pairs' baselines (per parameter and attribute version; up to
+    :data:`MEMO_STATES` states)."""
     key = (s.version, model.p.version, model.attr_version, model.trust.base_version)
     c = model._pair_sets.get(s.name)
     if c is None or c[0] != key:
-        c = (key, CompiledPairSet(model.trust, s.participants_sorted))
+        n = model.n
+        memo = _NO_F
+        if n <= MEMO_STATES:
+            mk = (model.p.version, model.attr_version)
+            got = model.__dict__.get("_base_memo")
+            if got is None or got[0] != mk:
+                got = model._base_memo = (mk, np.full(n * n, np.nan))
+            memo = got[1]
+        c = (key, CompiledPairSet(model.trust, s.participants_sorted, memo))
         model._pair_sets[s.name] = c
     return c[1]  # type: ignore[no-any-return]
 
@@ -596,7 +612,6 @@ class FusedStation:
 
 
 _NO_DRAWS = np.zeros(0, dtype=np.bool_)
-_NO_F = np.zeros(0)
 
 
 def deliver_and_learn_station(model: Any, s: Any, m: IntArray, blocks: dict[str, Any],
