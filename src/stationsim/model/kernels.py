@@ -530,9 +530,10 @@ class CompiledPairSet(PairSet):
         self.base = base
 
 
-#: largest number of states for which a model keeps every pair's baseline (n x n floats:
-#: 32 MiB at this size)
-MEMO_STATES = 2048
+#: largest number of states for which a model keeps every pair's baseline (n x n floats,
+#: 0.5 MiB at this size; filling a larger memo with NaN at each parameter or attribute
+#: version cost more than it saved at 1,000 states)
+MEMO_STATES = 256
 
 
 def pairs_of(model: Any, s: Any) -> PairSet:
