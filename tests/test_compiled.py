@@ -190,7 +190,19 @@ def test_pair_baseline_equals_trust_baseline_to_the_bit(d: int) -> None:
     tr = Trust(rng.uniform(-1, 1, size=(40, d)), {"trust_base_max": 0.85,
                                                   "trust_base_slope": 0.7315})
     parts = np.unique(rng.integers(0, 40, 25))
-    assert np.array_equal(kernels.CompiledPairSet(tr, parts).base, PairSet(tr, parts).base)
+    want = PairSet(tr, parts)
+    assert np.array_equal(kernels.CompiledPairSet(tr, parts).base, want.base)
+    # with the memo of baselines: computed into it, then read from it (another station's
+    # pairs sharing some of these come from both)
+    memo = np.full(40 * 40, np.nan)
+    for _ in range(2):
+        got = kernels.CompiledPairSet(tr, parts, memo)
+        for col in ("o", "j", "keys", "base"):
+            assert np.array_equal(getattr(got, col), getattr(want, col)), col
+    assert np.count_nonzero(~np.isnan(memo)) == want.keys.size
+    more = np.unique(np.concatenate((parts[:10], rng.integers(0, 40, 10))))
+    assert np.array_equal(kernels.CompiledPairSet(tr, more, memo).base,
+                          PairSet(tr, more).base)
 
 
 def test_switching_engine_mid_run_changes_nothing() -> None:
@@ -452,3 +464,106 @@ def test_the_veto_with_alignment_vectors(d: int) -> None:
     s = m.stations[0]
     got = kernels_rules.hub(m, s, np.array([3, 4], dtype=np.int64))
     assert (got is None) == (d >= 8)
+
+
+# ------------------------------------------- deliver and learn in one kernel call (fused)
+
+#: options the fused station kernel branches on: channel (the UN channel's reputation
+#: cost), delivery per contract, belief updating, political returns, no drift
+FUSED_CASES = [("un", {}), ("bilateral", {}), ("un", {"host_delivery": "per_contract"}),
+               ("un", {"trust_update": "belief", "w_political": 0.5}),
+               ("bilateral", {"trust_drift": 0.0, "host_delivery": "per_contract"})]
+
+
+def _watched_world(channel: str, extra: dict[str, Any]) -> Scenario:
+    """Two stations; the second's host is a founding member of the first, so the first's
+    learning writes another watched state's dense row and column besides its host's;
+    contracts of 2 steps, so the membership changes during the run."""
+    from helpers import START, build, state, station
+
+    states = [state("HUB", capability=0.9, alignment=0.1),
+              state("HB2", capability=0.7, alignment=-0.2, reciprocity=0.8),
+              *[state(f"G{k}", capability=0.08 * k, reciprocity=0.5 + 0.05 * k,
+                      transparency=0.3 + 0.07 * k, alignment=-0.4 + 0.1 * k,
+                      developing=k % 2 == 0) for k in range(9)]]
+    stations = [station("A", "HUB", capacity=6, channel=channel, founding_members=["HB2"]),
+                station("B", "HB2", capacity=4, channel=channel, open_from=START + 2)]
+    over = {"parameters.engine": "reference", "parameters.contract_steps": 2,
+            **{f"parameters.{k}": v for k, v in extra.items()}}
+    return stationsim.with_overrides(build(states, stations, steps=16, exclusive=False), over)
+
+
+def _same_state(a: StationModel, b: StationModel, when: str) -> None:
+    """Trust (map, reputations, the watched states' mirrors), records, the stations' arrays
+    and this step's figures, and the blocks' deviations and trust: equal to the bit."""
+    ta, tb = a.trust, b.trust
+    assert np.array_equal(ta.deviation.keys, tb.deviation.keys), when
+    assert np.array_equal(ta.deviation.vals, tb.deviation.vals), when
+    assert np.array_equal(ta.reputation, tb.reputation), when
+    assert ta.version == tb.version, when
+    assert ta._mirror.keys() == tb._mirror.keys(), when
+    for w, (row, col) in ta._mirror.items():
+        assert np.array_equal(row, tb._mirror[w][0]), f"{when}: row of {w}"
+        assert np.array_equal(col, tb._mirror[w][1]), f"{when}: column of {w}"
+    assert np.array_equal(a.record, b.record), when
+    for s, t in zip(a.stations, b.stations, strict=True):
+        for col in ("cum_utility", "low_streak", "default_streak", "defaults_total",
+                    "delivered_last", "host_delivered_to"):
+            assert np.array_equal(getattr(s, col), getattr(t, col)), f"{when}: {col}"
+        assert s.host_cum_utility == t.host_cum_utility, when
+        assert s.host_delivered_last == t.host_delivered_last, when
+        assert vars(s.now) == vars(t.now), when
+    assert a._blocks.keys() == b._blocks.keys(), when
+    for name, blk in a._blocks.items():
+        assert np.array_equal(blk.dev, b._blocks[name].dev), f"{when}: block {name}"
+        assert np.array_equal(blk.current, b._blocks[name].current), f"{when}: block {name}"
+
+
+@pytest.mark.parametrize(("channel", "extra"), FUSED_CASES,
+                         ids=lambda c: c if isinstance(c, str) else
+                         "-".join(f"{k}={v}" for k, v in c.items()) or "default")
+def test_fused_deliver_and_learn_leaves_the_reference_state_at_every_step(
+        channel: str, extra: dict[str, Any]) -> None:
+    """Step by step, the compiled engine's deliver-and-learn (one :func:`station_step` call
+    per station) leaves trust, mirrors, records, streaks and blocks as the reference; its
+    per-station cache is rebuilt when the membership changes and reused when it does not,
+    and another watched participant's row and column are written."""
+    from stationsim.model import kernels
+
+    scn = _watched_world(channel, extra)
+    a = StationModel(scn, rng=5)
+    b = StationModel(stationsim.with_overrides(scn, {"parameters.engine": "compiled"}), rng=5)
+    rebuilt = reused = 0
+    other_watched = False
+    last: dict[str, Any] = {}
+    while a.running:
+        a.step()
+        b.step()
+        _same_state(a, b, f"t={a.t}")
+        assert a.rng.bit_generator.state == b.rng.bit_generator.state  # the same draws
+        for name, f in b.__dict__.get("_fused", {}).items():
+            assert isinstance(f, kernels.FusedStation)
+            if last.get(name) is f:
+                reused += 1
+            elif name in last:
+                rebuilt += 1
+            last[name] = f
+            other_watched |= bool(f.watched)
+    assert rebuilt > 0 and reused > 0 and other_watched
+    assert b.stations[0].now.guest_utility != 0.0
+
+
+def test_pairwise_sum_is_numpys_sum_to_the_bit() -> None:
+    """The kernel's sums of a station's payments, values and utilities are numpy's
+    ``sum`` to the bit (numpy's pairwise summation, not a loop's), at any length and
+    offset, with values of very different magnitudes and signed zeros."""
+    from stationsim.model import kernels
+
+    rng = np.random.default_rng(7)
+    for n in [*range(0, 300), 511, 512, 513, 1024, 1031, 8191, 8192, 8200, 20001]:
+        a = rng.standard_normal(n + 5) * 10.0 ** rng.uniform(-8, 8, n + 5)
+        got = 0.0 + kernels.pairwise_sum(a, 3, n)
+        want = float(np.add.reduce(a[3:3 + n]))
+        assert got == want and np.signbit(got) == np.signbit(want), n
+    z = np.array([-0.0, -0.0, 0.0])
+    assert np.signbit(0.0 + kernels.pairwise_sum(z, 0, 2)) == np.signbit(z[:2].sum())
