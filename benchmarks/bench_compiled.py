@@ -8,7 +8,8 @@ Three figures of issue 15, each measured for ``engine = "reference"`` and
   states, 21 steps; build, every step and the three tables), ``--reps``
   replications serially, per replication, against the empty Mesa model
   (``bench_core._Empty``: build ``n`` agents, ``shuffle_do("step")`` for as
-  many steps);
+  many steps), and the build of that empty model alone (``mesa build``: the
+  share of the target no step can avoid while States are Mesa agents);
 * **per agent-step** at ``--states`` (``bench_core.world``, 20 steps,
   construction excluded) against the empty loop's per agent-step;
 * **phases**: CPU milliseconds per replication of ``two_blocs_2020s`` spent in
@@ -67,6 +68,16 @@ def whole_mesa(n: int, steps: int, reps: int) -> Timing:
             m = _Empty(n, r)
             for _ in range(steps):
                 m.step()
+    w, c = _timed(go)
+    return w / reps, c / reps
+
+
+def mesa_build(n: int, reps: int) -> Timing:
+    """Seconds per replication of building the empty Mesa model alone (``mesa.Model`` and
+    ``n`` agents): the part of Mesa's loop that no step can avoid."""
+    def go() -> None:
+        for r in range(reps):
+            _Empty(n, r)
     w, c = _timed(go)
     return w / reps, c / reps
 
@@ -156,15 +167,16 @@ def main() -> None:
     n, steps = len(scn.states), scn.steps
     for e in ENGINES:  # compile (or load) and warm caches before timing
         stationsim.run(scns[e], seed=1, replications=1)
-    times: dict[str, list[Timing]] = {e: [] for e in (*ENGINES, "mesa")}
+    times: dict[str, list[Timing]] = {e: [] for e in (*ENGINES, "mesa", "mesa build")}
     for _ in range(args.repeat):
         for e in ENGINES:
             times[e].append(whole_run(scns[e], args.reps))
         times["mesa"].append(whole_mesa(n, steps, args.reps))
+        times["mesa build"].append(mesa_build(n, args.reps))
     m = {k: med(v) for k, v in times.items()}
     print(f"whole run of two_blocs_2020s ({n} states, {steps} steps, {args.reps} "
           f"replications serially), ms per replication (wall / CPU) and CPU ratio to Mesa:")
-    for k in (*ENGINES, "mesa"):
+    for k in (*ENGINES, "mesa", "mesa build"):
         print(f"  {k:<10} {m[k][0] * 1e3:8.2f} {m[k][1] * 1e3:8.2f}  "
               f"{m[k][1] / m['mesa'][1]:6.2f}x")
     result["whole_run"] = {k: {"wall_ms": v[0] * 1e3, "cpu_ms": v[1] * 1e3,
