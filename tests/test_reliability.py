@@ -197,7 +197,7 @@ def sweep_file(folder: Path, base: str | None = None, extra: str = "") -> Path:
 
 def _fail_once(monkeypatch: pytest.MonkeyPatch, rep: int = 2) -> None:
     """Make replication ``rep`` of the hub_and_spoke point raise (a crashed run)."""
-    import stationsim.running.executor as ex
+    import stationsim.running.executor.chunk as ex  # where run_chunk looks run_parts up
 
     real = ex.run_parts
 
@@ -523,7 +523,7 @@ def test_temporary_files_are_cleaned_on_resume(tmp_path: Path, reference: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "out"
     with monkeypatch.context() as m:
-        import stationsim.running.executor as ex
+        import stationsim.running.executor.chunk as ex  # where run_chunk looks it up
 
         real = ex.run_parts
 
@@ -556,9 +556,10 @@ def _enospc(path: object = "x") -> OSError:
 def test_full_disk_while_writing_parts_ends_cleanly_and_resumes(
         tmp_path: Path, reference: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import stationsim.running.executor as ex
+    import stationsim.running.executor.loop as loop  # where execute looks write_part up
 
     out = tmp_path / "out"
-    real = ex.write_part
+    real = loop.write_part
     calls = {"n": 0}
 
     def full(out_: Path, job: object, chunk: int, table: str, data: object) -> None:
@@ -568,7 +569,7 @@ def test_full_disk_while_writing_parts_ends_cleanly_and_resumes(
         real(out_, job, chunk, table, data)  # type: ignore[arg-type]
 
     with monkeypatch.context() as m:
-        m.setattr(ex, "write_part", full)
+        m.setattr(loop, "write_part", full)
         code, text = cli(*RUN, "--out", str(out))
     assert code == 1, text
     no_traceback(text)
@@ -585,10 +586,11 @@ def test_full_disk_while_writing_parts_ends_cleanly_and_resumes(
 
 def test_full_disk_during_consolidation_ends_cleanly_and_resumes(
         tmp_path: Path, reference: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import stationsim.running.executor as ex
+    import stationsim.running.executor.loop as loop
+    import stationsim.running.executor.pool as pool
 
     out = tmp_path / "out"
-    real = ex.consolidate
+    real = loop.consolidate
 
     def full(out_: Path, job: object, table: str) -> int:
         if table == "steps":
@@ -597,7 +599,8 @@ def test_full_disk_during_consolidation_ends_cleanly_and_resumes(
         return real(out_, job, table)  # type: ignore[arg-type]
 
     with monkeypatch.context() as m:
-        m.setattr(ex, "consolidate", full)
+        m.setattr(loop, "consolidate", full)  # serial
+        m.setattr(pool, "consolidate", full)  # the local pool's workers and this process
         code, text = cli(*RUN, "--out", str(out))
     assert code == 1 and "No space left on device" in text, text
     no_traceback(text)
@@ -612,7 +615,7 @@ def _die_in_worker(monkeypatch: pytest.MonkeyPatch, chunk: int, marker: Path | N
     ``marker`` is given (it records the death), else every time."""
     import signal
 
-    import stationsim.running.executor as ex
+    import stationsim.running.executor.pool as ex  # where the pool's workers look it up
 
     real = ex.run_chunk
 
@@ -696,7 +699,7 @@ def test_experiment_resume_keeps_finished_arms(tmp_path: Path,
 
 def test_experiment_cli_resume_and_machine_fault_exit_1(tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    import stationsim.running.executor as ex
+    import stationsim.running.executor.loop as ex  # where execute looks write_part up
 
     out = tmp_path / "out"
     argv = ("experiment", str(EXPERIMENT), "-r", "3", "--steps", "2", "--workers", "1",
@@ -725,7 +728,7 @@ def test_unfinished_message_counts_the_finished_parts(tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "out"
     with monkeypatch.context() as m:
-        import stationsim.running.executor as ex
+        import stationsim.running.executor.chunk as ex  # where run_chunk looks it up
 
         real = ex.run_parts
 
@@ -811,7 +814,7 @@ def test_large_design_runs_with_allow_large_and_is_validated_per_dimension(
 
 def test_manifest_does_not_grow_with_the_design(tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    import stationsim.running.executor as ex
+    import stationsim.running.executor.loop as ex  # where execute reads it
 
     monkeypatch.setattr(ex, "MANIFEST_SEEDS", 4)
     sizes = []
@@ -958,10 +961,10 @@ def test_a_job_that_would_not_fit_on_the_disk_is_refused_before_any_work(
     """Class 4: the output place needs room for about what the job writes."""
     import collections
 
-    from stationsim.running import executor
+    from stationsim.running.executor import place
 
     usage = collections.namedtuple("usage", "total used free")
-    monkeypatch.setattr(executor.shutil, "disk_usage", lambda p: usage(10**9, 10**9, 1000))
+    monkeypatch.setattr(place.shutil, "disk_usage", lambda p: usage(10**9, 10**9, 1000))
     out = tmp_path / "deep" / "out"
     r = CliRunner().invoke(app, ["run", str(ROOT / "scenarios" / "baseline.toml"), "-r", "3",
                                  "--out", str(out)])
@@ -969,7 +972,7 @@ def test_a_job_that_would_not_fit_on_the_disk_is_refused_before_any_work(
     assert "would not fit" in r.output and "MB free" in r.output
     assert "Traceback" not in r.output
     assert not out.exists()
-    monkeypatch.setattr(executor.shutil, "disk_usage",
+    monkeypatch.setattr(place.shutil, "disk_usage",
                         lambda p: usage(10**12, 0, 10**12))
     r = CliRunner().invoke(app, ["run", str(ROOT / "scenarios" / "baseline.toml"), "-r", "3",
                                  "--out", str(out), "-q"])

@@ -25,7 +25,7 @@ import pytest
 from helpers import run_cli
 from numpy.testing import assert_allclose
 
-import stationsim.running.executor as executor
+import stationsim.running.executor.chunk as chunk
 from stationsim.analysis import sensitivity
 from stationsim.analysis import test_functions as TF
 from stationsim.model.scenario import Scenario, ScenarioError
@@ -111,7 +111,7 @@ def write_sweep(tmp: Path, sampler: str, samples: int, replications: int,
 
 @pytest.fixture
 def ishigami_model(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(executor, "run_parts", fake_run_parts)
+    monkeypatch.setattr(chunk, "run_parts", fake_run_parts)
     monkeypatch.setitem(NOISE, "kind", "gauss")
 
 

@@ -235,20 +235,21 @@ def test_failing_run_is_named_and_folder_resumes(sweep_file: Path, reference: st
                                                  tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     import stationsim.running.executor as ex
+    from stationsim.running.executor import chunk
 
-    real = ex.run_parts
+    real = chunk.run_parts
 
     def flaky(scn: stationsim.Scenario, seed: int, rep: int, *a: object) -> object:
         if rep == 5 and scn.stations[1].rule == "hub_and_spoke":
             raise ValueError("boom")
         return real(scn, seed, rep, *a)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(ex, "run_parts", flaky)
+    monkeypatch.setattr(chunk, "run_parts", flaky)
     out = tmp_path / "out"
     with pytest.raises(ex.RunFailed, match=r"run_id 5 \(point 0 .*replication 5, run_seed \d+\)"):
         run_sweep(sweep_file, out, workers=1, progress=False, chunk_runs=CHUNK)
     assert json.loads((out / "manifest.json").read_text())["progress"]["status"] == "failed"
-    monkeypatch.setattr(ex, "run_parts", real)
+    monkeypatch.setattr(chunk, "run_parts", real)
     run_sweep(sweep_file, out, workers=1, progress=False, chunk_runs=CHUNK, resume=True)
     assert_same(out, reference)
 
