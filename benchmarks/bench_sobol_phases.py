@@ -47,6 +47,7 @@ T_IMPORT = time.perf_counter() - T0
 C_IMPORT = time.process_time() - C0
 
 from stationsim.analysis import sensitivity as S  # noqa: E402
+from stationsim.analysis.sensitivity import indices as SI  # noqa: E402
 from stationsim.running import executor as E  # noqa: E402
 
 acc: dict[str, float] = {}
@@ -79,7 +80,7 @@ def main(sweep: str, out: str) -> dict[str, dict[str, float]]:
         wrap(E.LocalBackend, "consolidate", "consolidate")
     else:
         wrap(E, "consolidate", "consolidate")
-    wrap(S, "_indices", "indices")
+    wrap(SI, "_indices", "indices")  # looked up where analyse is
     wrap(S, "analyse", "analyse")
     wrap(S, "write", "write")
     sys.argv = ["stationsim", "sensitivity", sweep, "--workers", "2", "--out", out, "-q"]
