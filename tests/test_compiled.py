@@ -159,7 +159,7 @@ def test_kernels_are_cached_to_a_given_directory(tmp_path: Path) -> None:
 @settings(max_examples=30, deadline=None)
 @given(st.integers(0, 400), st.integers(1, 60), st.integers(0, 2**32 - 1))
 def test_block_read_finds_what_searchsorted_finds(size: int, k: int, seed: int) -> None:
-    """The galloping search of :func:`kernels.read_block` gives numpy's positions."""
+    """The galloping search of :func:`kernels.read_into` gives numpy's positions."""
     from stationsim.model import kernels
 
     rng = np.random.default_rng(seed)
@@ -172,8 +172,11 @@ def test_block_read_finds_what_searchsorted_finds(size: int, k: int, seed: int) 
     keys = (pairs_o[off] * n + pairs_j[off]).astype(np.int64)
     base = rng.random(keys.size)
     rep = rng.normal(scale=0.1, size=n)
-    pos, found, dev, cur = kernels.read_block(map_keys, map_vals, keys, base, rep,
-                                              pairs_j[off].astype(np.int64))
+    nk = keys.size
+    pos, found = np.empty(nk, dtype=np.int64), np.empty(nk, dtype=np.bool_)
+    dev, cur = np.empty(nk), np.empty(nk)
+    kernels.read_into(map_keys, map_vals, keys, base, rep, pairs_j[off].astype(np.int64),
+                      pos, found, dev, cur)
     want = map_keys.searchsorted(keys)
     assert np.array_equal(pos, want)
     assert np.array_equal(found, np.isin(keys, map_keys))

@@ -257,13 +257,14 @@ def test_failing_run_is_named_and_folder_resumes(sweep_file: Path, reference: st
 @pytest.mark.parametrize("name", ["sensitivity_css_rule", "host_transparency_reciprocity",
                                   "main_parameters_lhs", "css_rule_comparison"])
 def test_point_scenarios_are_with_overrides(name: str) -> None:
-    """The executor's per-point scenario (no deep copy of the data) is ``with_overrides``'
-    scenario, field for field, for every point of the shipped sweeps (the sensitivity sweep
-    with 8 base samples), and it refuses what ``with_overrides`` refuses with its message."""
+    """The executor's per-point scenario is ``with_overrides``' scenario, field for field, for
+    every point of the shipped sweeps (the sensitivity sweep with 8 base samples), and
+    ``with_overrides`` (which validates its own dump of the scenario without copying it)
+    leaves the base scenario as it was and refuses bad overrides with its message."""
     import re
 
-    from stationsim.model.scenario import ScenarioError, with_overrides
-    from stationsim.running.executor import point_scenario
+    from stationsim.model.scenario import ScenarioError, scenario_from_dict, with_overrides
+    from stationsim.running.executor.chunk import _point_scenario
     from stationsim.running.sweep import sweep_from_text
 
     path = ROOT / "scenarios" / "sweeps" / f"{name}.toml"
@@ -271,17 +272,26 @@ def test_point_scenarios_are_with_overrides(name: str) -> None:
     sw = sweep_from_text(text, str(path), base_dir=path.parent)
     job = sweep_job(sw)
     base = job.base_scenario()
-    for values in job.points:
+    before = base.model_dump()
+    for k, values in enumerate(job.points):
         ov = dict(zip(job.columns, values, strict=True))
-        got, want = point_scenario(base, ov), with_overrides(base, ov)
+        got, want = _point_scenario(job, k), with_overrides(base, ov)
         assert got == want and got.overrides == want.overrides == ov
         assert got.model_dump() == want.model_dump() and got.text_hash == want.text_hash
         assert (got.source, got.text) == (want.source, want.text)
-    for bad in ({"parameters.learn_rate": 7.0}, {"stations.CSS.rule": "nonsense"},
-                {"stations.NOPE.rule": "hub_and_spoke"}, {"stations.CSS.close_at": 1900},
-                {"parameters.learn_rate": 0.5, "stations.ISS.capacity": -1}):
-        with pytest.raises(ScenarioError) as want_err:
+    assert base.model_dump() == before
+    data = base.raw()
+    data.pop("states_csv", None)
+    copied = scenario_from_dict(data, source=base.source, text=base.text)
+    assert copied.model_dump() == with_overrides(base, {}).model_dump()
+    data["stations"][0]["name"] = "CHANGED"  # the caller's dict is not the scenario's
+    data.setdefault("parameters", {})["learn_rate"] = 0.123
+    assert copied.model_dump() == with_overrides(base, {}).model_dump()
+    for bad, where in (({"parameters.learn_rate": 7.0}, "learn_rate"),
+                       ({"stations.CSS.rule": "nonsense"}, "rule"),
+                       ({"stations.NOPE.rule": "hub_and_spoke"}, "NOPE"),
+                       ({"stations.CSS.close_at": 1900}, "close_at"),
+                       ({"parameters.learn_rate": 0.5, "stations.ISS.capacity": -1},
+                        "capacity")):
+        with pytest.raises(ScenarioError, match=where):
             with_overrides(base, bad)
-        with pytest.raises(ScenarioError) as got_err:
-            point_scenario(base, bad)
-        assert str(got_err.value) == str(want_err.value)

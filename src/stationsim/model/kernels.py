@@ -133,19 +133,6 @@ def read_into(map_keys: IntArray, map_vals: FloatArray, keys: IntArray, base: Fl
         cur[q] = min(max(t, 0.0), 1.0)
 
 
-def read_block(map_keys: IntArray, map_vals: FloatArray, keys: IntArray, base: FloatArray,
-               reputation: FloatArray,
-               j: IntArray) -> tuple[IntArray, BoolArray, FloatArray, FloatArray]:
-    """:func:`read_into` into new arrays: positions, found, deviations, trust."""
-    nk = keys.size
-    pos = np.empty(nk, dtype=np.int64)
-    found = np.empty(nk, dtype=np.bool_)
-    dev = np.empty(nk)
-    cur = np.empty(nk)
-    read_into(map_keys, map_vals, keys, base, reputation, j, pos, found, dev, cur)
-    return pos, found, dev, cur
-
-
 @numba.njit(cache=True)
 def pairs_into(parts: IntArray, n: int, oi: IntArray, ji: IntArray, alignment: FloatArray,
                base_max: float, slope: float, memo: FloatArray, o: IntArray, j: IntArray,

@@ -29,7 +29,6 @@ from stationsim.model.scenario.loading import (
     scenario_from_dict,
     scenario_from_text,
 )
-from stationsim.model.scenario.messages import _pydantic_message as _pydantic_message
 from stationsim.model.scenario.messages import validation_message
 from stationsim.model.scenario.models import (
     AUTO_RULE,
@@ -50,7 +49,6 @@ from stationsim.model.scenario.models import (
 )
 from stationsim.model.scenario.overrides import _list_index as _list_index
 from stationsim.model.scenario.overrides import parse_set, set_path, with_overrides
-from stationsim.model.scenario.references import _check_references as _check_references
 
 __all__ = [
     "AUTO_RULE",

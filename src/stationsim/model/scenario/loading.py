@@ -86,9 +86,15 @@ def scenario_from_text(text: str, source: str = "<string>",
 
 
 def scenario_from_dict(data: dict[str, Any], source: str = "<dict>", text: str = "",
-                       base_dir: Path | None = None) -> Scenario:
-    """Validate plain data as a scenario (see :func:`load_scenario`)."""
-    data = copy.deepcopy(data)
+                       base_dir: Path | None = None, *, copy_data: bool = True) -> Scenario:
+    """Validate plain data as a scenario (see :func:`load_scenario`).
+
+    ``data`` is deep-copied first, so a caller's dict is left alone; a caller that made
+    ``data`` for this call only (:func:`~stationsim.model.scenario.with_overrides`) passes
+    ``copy_data=False`` and saves the copy (~0.5 ms of a 37-state scenario).
+    """
+    if copy_data:
+        data = copy.deepcopy(data)
     for key in ("source", "text", "overrides"):
         if key in data:
             raise ScenarioError(f"{source}: {key}: unknown field (not part of the scenario format)")

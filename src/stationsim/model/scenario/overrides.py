@@ -120,7 +120,8 @@ def with_overrides(scn: Scenario, overrides: dict[str, Any], *,
                 raise ScenarioError(f"{_set_text(path, value)}: {msg}") from None
             raise ScenarioError(f"{scn.source}: {path}: {msg}") from None
     try:
-        out = scenario_from_dict(data, source=scn.source, text=scn.text)
+        # data is this call's own dump of the scenario: no copy needed
+        out = scenario_from_dict(data, source=scn.source, text=scn.text, copy_data=False)
     except ScenarioError as exc:
         if origin != "--set":
             raise

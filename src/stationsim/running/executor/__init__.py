@@ -55,7 +55,7 @@ from stationsim.running.executor.backends import (
     default_workers,
     make_backend,
 )
-from stationsim.running.executor.chunk import point_scenario, run_chunk
+from stationsim.running.executor.chunk import run_chunk
 from stationsim.running.executor.errors import (
     ExecutorInputError,
     MachineFault,
@@ -111,7 +111,6 @@ __all__ = [
     "good_chunks",
     "make_backend",
     "part_path",
-    "point_scenario",
     "read_manifest",
     "run_chunk",
     "run_job",

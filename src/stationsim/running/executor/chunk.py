@@ -1,55 +1,19 @@
-"""One chunk of a job: each point's scenario (:func:`point_scenario`, cached per job and
-point) and its runs as one Arrow table per table (:func:`run_chunk`).
+"""One chunk of a job: each point's scenario (``with_overrides`` of the base, cached per job
+and point) and its runs as one Arrow table per table (:func:`run_chunk`).
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pyarrow as pa
-from pydantic import ValidationError
 
-from stationsim.model.scenario import (
-    Scenario,
-    ScenarioError,
-    _check_references,
-    _pydantic_message,
-    set_path,
-)
+from stationsim.model.scenario import Scenario, with_overrides
 from stationsim.running.batch import RunParts, run_parts, tables_of
 from stationsim.running.executor.errors import RunFailed
 from stationsim.running.executor.job import Job
 from stationsim.running.results import TABLES
 
 _CACHE: dict[tuple[str, int], Scenario] = {}
-
-
-def point_scenario(base: Scenario, overrides: dict[str, Any]) -> Scenario:
-    """``with_overrides(base, overrides)``: the same scenario, the same errors, in a third of
-    the time.
-
-    :func:`~stationsim.model.scenario.with_overrides` hands the overridden data to
-    ``scenario_from_dict``, which deep-copies it before validating (to leave a caller's
-    dict alone): ~0.55 of its ~0.9 ms per point of a 37-state scenario, ~4 s of CPU for
-    the 4,608 points of ``sensitivity_css_rule.toml``.  The data here is ``base.raw()``,
-    made for this call and dropped after it, so the copy is skipped; the validation is
-    the same (the pydantic model, then the cross-field checks, with their messages).
-    ``tests/test_sweep_executor.py`` holds it equal to ``with_overrides``.
-    """
-    data = base.raw()
-    data.pop("states_csv", None)  # states from the CSV are already inlined
-    for path, value in overrides.items():
-        try:
-            set_path(data, path, value)
-        except KeyError as exc:
-            raise ScenarioError(f"{base.source}: {path}: {exc.args[0]}") from None
-    try:
-        scn = Scenario.model_validate({**data, "source": base.source, "text": base.text})
-    except ValidationError as exc:
-        raise ScenarioError(_pydantic_message(base.source, exc)) from None
-    _check_references(scn)
-    return scn.model_copy(update={"overrides": {**base.overrides, **overrides}})
 
 
 def _point_scenario(job: Job, point: int) -> Scenario:
@@ -60,7 +24,7 @@ def _point_scenario(job: Job, point: int) -> Scenario:
         if base is None:
             base = _CACHE[(job.fingerprint, -1)] = job.base_scenario()
         values = job.points[point]
-        scn = point_scenario(base, dict(zip(job.columns, values, strict=True))) if values \
+        scn = with_overrides(base, dict(zip(job.columns, values, strict=True))) if values \
             else base
         if len(_CACHE) > 256:
             _CACHE.clear()
